@@ -1,0 +1,1 @@
+"""Horizon plugin: cloud bursting from OpenStack to AWS EC2."""

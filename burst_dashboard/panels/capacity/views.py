@@ -1,0 +1,8 @@
+from django.utils.translation import gettext_lazy as _
+
+from horizon import views
+
+
+class IndexView(views.HorizonTemplateView):
+    template_name = 'burst_dashboard/capacity/index.html'
+    page_title = _("Burst Capacity")

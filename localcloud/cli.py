@@ -1,0 +1,68 @@
+"""python -m localcloud up | down | status | env | credentials"""
+import argparse
+import sys
+
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+
+def cmd_up(args):
+    try:
+        services.up()
+    except procs.ServiceError as e:
+        print('\n[localcloud] FAILED: %s did not come up: %s' % (
+            e.name, e.reason), file=sys.stderr)
+        log = e.name
+        print('---- last lines of %s ----\n%s' % (
+            procs.log_path(log), procs.log_tail(log)), file=sys.stderr)
+        return 1
+    cmd_credentials(args)
+    return 0
+
+
+def cmd_down(args):
+    services.down()
+    return 0
+
+
+def cmd_status(args):
+    bad = 0
+    for name, url, pid, healthy in services.status():
+        bad += not healthy
+        print('%-24s %-8s %-7s %s' % (name, pid or '-',
+                                      'ok' if healthy else 'DOWN', url))
+    return 1 if bad else 0
+
+
+def cmd_env(args):
+    print('export OS_CLIENT_CONFIG_FILE=%s' % paths.CLOUDS_YAML)
+    print('export OS_CLOUD=%s' % args.cloud)
+    return 0
+
+
+def cmd_credentials(args):
+    s = paths.secrets_()
+    print('Horizon:      %s' % paths.HORIZON_URL)
+    print('  admin login: admin / %s' % s['admin'])
+    print('  member login: demo / %s   (project demo)' % s['demo'])
+    print('EC2 (moto):   %s' % paths.EC2_URL)
+    print('clouds.yaml:  %s  (clouds burst-admin, burst-demo)'
+          % paths.CLOUDS_YAML)
+    return 0
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(prog='python -m localcloud',
+                                description=__doc__)
+    sub = p.add_subparsers(dest='cmd', required=True)
+    sub.add_parser('up', help='start the whole cloud (idempotent)')
+    sub.add_parser('down', help='stop every process this tool started')
+    sub.add_parser('status', help='each service, its URL and health')
+    e = sub.add_parser('env', help='shell exports for openstack CLI/SDK')
+    e.add_argument('--cloud', default='burst-admin',
+                   choices=['burst-admin', 'burst-demo'])
+    sub.add_parser('credentials', help='Horizon URL and logins')
+    args = p.parse_args(argv)
+    sys.exit({'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
+              'env': cmd_env, 'credentials': cmd_credentials}[args.cmd](args))

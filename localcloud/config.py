@@ -1,0 +1,265 @@
+"""The configuration files of every service, written into .cloud/etc."""
+import os
+import shutil
+import sys
+
+from localcloud import paths
+
+VENV_ETC = os.path.join(sys.prefix, 'etc')
+
+
+def _authtoken(user, s):
+    return """
+[keystone_authtoken]
+www_authenticate_uri = {ks}
+auth_url = {ks}
+auth_type = password
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = {user}
+password = {pw}
+service_token_roles_required = true
+""".format(ks=paths.KEYSTONE_URL, user=user, pw=s['service'])
+
+
+def _service_auth(section, user, s, extra=''):
+    return """
+[{section}]
+auth_type = password
+auth_url = {ks}
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = {user}
+password = {pw}
+region_name = {region}
+{extra}""".format(section=section, ks=paths.KEYSTONE_URL, user=user,
+                  pw=s['service'], region=paths.REGION, extra=extra)
+
+
+def transport_url():
+    return 'rabbit://guest:guest@%s:%d/' % (paths.HOST,
+                                            paths.PORTS['rabbitmq'])
+
+
+def etc(service, *parts):
+    return os.path.join(paths.ETC, service, *parts)
+
+
+def _write(path, text, mode=0o600):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, 'w') as f:
+        f.write(text.lstrip())
+    os.chmod(path, mode)
+
+
+def keystone(s):
+    data = os.path.join(paths.DATA, 'keystone')
+    _write(etc('keystone', 'keystone.conf'), """
+[DEFAULT]
+use_stderr = true
+[database]
+connection = {db}
+[token]
+provider = fernet
+[fernet_tokens]
+key_repository = {data}/fernet-keys
+[fernet_receipts]
+key_repository = {data}/fernet-keys
+[credential]
+key_repository = {data}/credential-keys
+""".format(db=paths.db_url('keystone'), data=data))
+
+
+def glance(s):
+    data = os.path.join(paths.DATA, 'glance')
+    _write(etc('glance', 'glance-api.conf'), """
+[DEFAULT]
+use_stderr = true
+enabled_backends = file:file
+[glance_store]
+default_backend = file
+[file]
+filesystem_store_datadir = {data}/images
+[os_glance_staging_store]
+filesystem_store_datadir = {data}/staging
+[os_glance_tasks_store]
+filesystem_store_datadir = {data}/tasks
+[database]
+connection = {db}
+[paste_deploy]
+flavor = keystone
+[oslo_concurrency]
+lock_path = {data}/lock
+""".format(db=paths.db_url('glance'), data=data) + _authtoken('glance', s))
+    shutil.copy(os.path.join(VENV_ETC, 'glance', 'glance-api-paste.ini'),
+                etc('glance', 'glance-api-paste.ini'))
+
+
+def placement(s):
+    _write(etc('placement', 'placement.conf'), """
+[DEFAULT]
+use_stderr = true
+[placement_database]
+connection = {db}
+[api]
+auth_strategy = keystone
+""".format(db=paths.db_url('placement')) + _authtoken('placement', s))
+
+
+def neutron(s):
+    data = os.path.join(paths.DATA, 'neutron')
+    _write(etc('neutron', 'neutron.conf'), """
+[DEFAULT]
+use_stderr = true
+core_plugin = ml2
+service_plugins = router
+auth_strategy = keystone
+transport_url = {transport}
+notify_nova_on_port_status_changes = false
+notify_nova_on_port_data_changes = false
+api_paste_config = {etc}/api-paste.ini
+state_path = {data}
+[database]
+connection = {db}
+[oslo_concurrency]
+lock_path = {data}/lock
+[agent]
+report_interval = 0
+""".format(db=paths.db_url('neutron'), data=data, etc=etc('neutron'),
+           transport=transport_url()) + _authtoken('neutron', s))
+    _write(etc('neutron', 'plugins', 'ml2', 'ml2_conf.ini'), """
+[ml2]
+type_drivers = local,flat
+tenant_network_types = local
+mechanism_drivers =
+extension_drivers = port_security
+[securitygroup]
+firewall_driver = noop
+""")
+    shutil.copy(os.path.join(VENV_ETC, 'neutron', 'api-paste.ini'),
+                etc('neutron', 'api-paste.ini'))
+
+
+def nova(s):
+    data = os.path.join(paths.DATA, 'nova')
+    _write(etc('nova', 'nova.conf'), """
+[DEFAULT]
+use_stderr = true
+host = controller
+my_ip = {host}
+state_path = {data}/controller
+transport_url = {transport}
+[api]
+auth_strategy = keystone
+[wsgi]
+api_paste_config = {etc}/api-paste.ini
+[api_database]
+connection = {api_db}
+[database]
+connection = {cell_db}
+[oslo_concurrency]
+lock_path = {data}/lock
+[oslo_messaging_notifications]
+driver = noop
+[quota]
+instances = -1
+cores = -1
+ram = -1
+[scheduler]
+discover_hosts_in_cells_interval = 5
+[vnc]
+enabled = false
+[service_user]
+send_service_user_token = true
+auth_type = password
+auth_url = {ks}
+project_domain_name = Default
+user_domain_name = Default
+project_name = service
+username = nova
+password = {pw}
+""".format(host=paths.HOST, data=data, transport=transport_url(),
+           etc=etc('nova'), api_db=paths.db_url('nova_api'),
+           cell_db=paths.db_url('nova_cell1'), ks=paths.KEYSTONE_URL,
+           pw=s['service']) +
+        _authtoken('nova', s) +
+        _service_auth('placement', 'placement', s) +
+        _service_auth('neutron', 'neutron', s) +
+        _service_auth('glance', 'glance', s))
+    shutil.copy(os.path.join(VENV_ETC, 'nova', 'api-paste.ini'),
+                etc('nova', 'api-paste.ini'))
+
+
+def compute(host, vcpus, memory_mb, local_gb):
+    """The per-host overlay of one fake nova-compute."""
+    path = etc('nova', 'compute-%s.conf' % host)
+    _write(path, """
+[DEFAULT]
+host = {host}
+state_path = {data}
+compute_driver = burst_fake.SizedFakeDriver
+[fake_host]
+vcpus = {vcpus}
+memory_mb = {memory_mb}
+local_gb = {local_gb}
+""".format(host=host, data=os.path.join(paths.DATA, 'nova', host),
+           vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb))
+    return path
+
+
+def horizon(s):
+    """local_settings for Horizon, importable as top-level `local`."""
+    base = os.path.join(paths.ROOT, 'horizon')
+    _write(os.path.join(base, 'local', '__init__.py'), '')
+    _write(os.path.join(base, 'local', 'local_settings.py'), """
+# Written by localcloud: Horizon settings of the local hybrid cloud.
+DEBUG = False
+ALLOWED_HOSTS = ['127.0.0.1', 'localhost']
+SECRET_KEY = {secret!r}
+OPENSTACK_HOST = {host!r}
+OPENSTACK_KEYSTONE_URL = {ks!r}
+OPENSTACK_KEYSTONE_DEFAULT_ROLE = 'member'
+CACHES = {{'default': {{
+    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}}}
+SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
+STATIC_ROOT = {static!r}
+COMPRESS_OFFLINE = True
+COMPRESS_ENABLED = True
+TIME_ZONE = 'UTC'
+BURST_DASHBOARD = {{
+    'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {ec2!r}}},
+}}
+""".format(secret=s['horizon_secret_key'], host=paths.HOST,
+           ks=paths.KEYSTONE_URL, static=os.path.join(base, 'static'),
+           ec2_region=paths.EC2_REGION, ec2=paths.EC2_URL), mode=0o644)
+    return base
+
+
+def clouds_yaml(s):
+    _write(paths.CLOUDS_YAML, """
+# Written by localcloud: credentials of the local hybrid cloud.
+clouds:
+  burst-admin:
+    auth:
+      auth_url: {ks}
+      username: admin
+      password: {admin}
+      project_name: admin
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: {region}
+    identity_api_version: 3
+  burst-demo:
+    auth:
+      auth_url: {ks}
+      username: demo
+      password: {demo}
+      project_name: demo
+      user_domain_name: Default
+      project_domain_name: Default
+    region_name: {region}
+    identity_api_version: 3
+""".format(ks=paths.KEYSTONE_URL, admin=s['admin'], demo=s['demo'],
+           region=paths.REGION))

@@ -1,0 +1,1 @@
+"""Modules that the compute launcher adds to the ``nova.virt`` namespace."""

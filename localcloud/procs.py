@@ -1,0 +1,164 @@
+"""Starting and stopping the cloud's processes, by PID, and waiting on them."""
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from localcloud import paths
+
+
+class ServiceError(Exception):
+    """A service did not come up: names it and carries its log tail."""
+
+    def __init__(self, name, reason):
+        self.name = name
+        self.reason = reason
+        super().__init__('%s: %s' % (name, reason))
+
+
+def log_path(name):
+    return os.path.join(paths.LOG, name + '.log')
+
+
+def log_tail(name, lines=30):
+    try:
+        with open(log_path(name), 'rb') as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - 64 * 1024))
+            text = f.read().decode('utf-8', 'replace')
+    except OSError:
+        return '(no log)'
+    return '\n'.join(text.splitlines()[-lines:])
+
+
+def _pidfile(name):
+    return os.path.join(paths.RUN, name + '.pid')
+
+
+def _start_time(pid):
+    """The kernel's start time of a process: tells a reused PID apart."""
+    try:
+        with open('/proc/%d/stat' % pid) as f:
+            return f.read().rsplit(')', 1)[1].split()[19]
+    except (OSError, IndexError):
+        return None
+
+
+def pid_of(name):
+    """PID of a process this tool started and that still runs, else None."""
+    try:
+        with open(_pidfile(name)) as f:
+            pid, started = f.read().split()
+        pid = int(pid)
+    except (OSError, ValueError):
+        return None
+    if _start_time(pid) != started:
+        return None
+    try:
+        with open('/proc/%d/status' % pid) as f:
+            if '\nState:\tZ' in f.read():
+                return None
+    except OSError:
+        return None
+    return pid
+
+
+def started_names():
+    try:
+        return sorted(f[:-4] for f in os.listdir(paths.RUN)
+                      if f.endswith('.pid'))
+    except OSError:
+        return []
+
+
+def start(name, cmd, env=None, user=None, cwd=None):
+    """Start a detached process in its own session, log to log/<name>.log."""
+    paths.ensure_dirs()
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    full_env['PYTHONUNBUFFERED'] = '1'
+    with open(log_path(name), 'ab') as log:
+        log.write(('\n==== %s starting: %s\n' % (
+            time.strftime('%Y-%m-%d %H:%M:%S'), ' '.join(cmd))).encode())
+        log.flush()
+        kwargs = {}
+        if user:
+            kwargs.update(user=user, group=user, extra_groups=[])
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=full_env,
+                                cwd=cwd or paths.ROOT,
+                                start_new_session=True, **kwargs)
+    with open(_pidfile(name), 'w') as f:
+        f.write('%d %s\n' % (proc.pid, _start_time(proc.pid)))
+    return proc.pid
+
+
+def stop(name, sig=signal.SIGTERM, timeout=20):
+    """Stop a process this tool started (its whole session), by its PID."""
+    pid = pid_of(name)
+    if pid is not None:
+        try:
+            os.killpg(pid, sig)
+        except ProcessLookupError:
+            pass
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and pid_of(name) is not None:
+            _reap(pid)
+            time.sleep(0.2)
+        if pid_of(name) is not None:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            time.sleep(0.5)
+    try:
+        os.unlink(_pidfile(name))
+    except OSError:
+        pass
+    return pid
+
+
+def _reap(pid):
+    try:
+        os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        pass
+
+
+def wait_for(name, check, timeout, interval=0.5):
+    """Poll check() until it returns true; fail naming the service."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        if name in started_names() and pid_of(name) is None:
+            raise ServiceError(name, 'process exited')
+        try:
+            if check():
+                return
+        except Exception as e:  # a probe failing is the normal case here
+            last = e
+        time.sleep(interval)
+    raise ServiceError(name, 'not ready after %ds%s' % (
+        timeout, ' (last error: %s)' % last if last else ''))
+
+
+def run(cmd, name, env=None, user=None, timeout=600):
+    """Run a set-up command to completion; its output goes to name's log."""
+    full_env = dict(os.environ)
+    full_env.update(env or {})
+    kwargs = {}
+    if user:
+        kwargs.update(user=user, group=user, extra_groups=[])
+    with open(log_path(name), 'ab') as log:
+        log.write(('\n==== %s\n' % ' '.join(cmd)).encode())
+        log.flush()
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=full_env,
+                             cwd=paths.ROOT, timeout=timeout, **kwargs)
+    if rc != 0:
+        raise ServiceError(name, '%s exited %d' % (' '.join(cmd[:3]), rc))
+
+
+def venv_bin(tool):
+    return os.path.join(os.path.dirname(sys.executable), tool)

@@ -1,0 +1,2 @@
+from localcloud import wsgi  # noqa: F401  (resets sys.argv first)
+from neutron.wsgi.api import application  # noqa: F401,E402
