@@ -114,7 +114,7 @@ def neutron(s):
 [DEFAULT]
 use_stderr = true
 core_plugin = ml2
-service_plugins = router
+service_plugins = router,port_forwarding
 auth_strategy = keystone
 transport_url = {transport}
 notify_nova_on_port_status_changes = false
@@ -142,33 +142,18 @@ firewall_driver = noop
                 etc('neutron', 'api-paste.ini'))
 
 
-def nova(s):
-    data = os.path.join(paths.DATA, 'nova')
-    _write(etc('nova', 'nova.conf'), """
+def _nova_common(s, host, state_path):
+    return """
 [DEFAULT]
 use_stderr = true
-host = controller
-my_ip = {host}
-state_path = {data}/controller
+host = {host}
+my_ip = {ip}
+state_path = {state}
 transport_url = {transport}
-[api]
-auth_strategy = keystone
-[wsgi]
-api_paste_config = {etc}/api-paste.ini
-[api_database]
-connection = {api_db}
-[database]
-connection = {cell_db}
 [oslo_concurrency]
-lock_path = {data}/lock
+lock_path = {state}/lock
 [oslo_messaging_notifications]
 driver = noop
-[quota]
-instances = -1
-cores = -1
-ram = -1
-[scheduler]
-discover_hosts_in_cells_interval = 5
 [vnc]
 enabled = false
 [service_user]
@@ -180,32 +165,51 @@ user_domain_name = Default
 project_name = service
 username = nova
 password = {pw}
-""".format(host=paths.HOST, data=data, transport=transport_url(),
-           etc=etc('nova'), api_db=paths.db_url('nova_api'),
-           cell_db=paths.db_url('nova_cell1'), ks=paths.KEYSTONE_URL,
-           pw=s['service']) +
-        _authtoken('nova', s) +
-        _service_auth('placement', 'placement', s) +
-        _service_auth('neutron', 'neutron', s) +
-        _service_auth('glance', 'glance', s))
+""".format(host=host, ip=paths.HOST, state=state_path,
+           transport=transport_url(), ks=paths.KEYSTONE_URL,
+           pw=s['service']) + \
+        _service_auth('placement', 'placement', s) + \
+        _service_auth('neutron', 'neutron', s) + \
+        _service_auth('glance', 'glance', s)
+
+
+def nova(s):
+    """nova.conf of the controller services (api, conductor, scheduler)."""
+    data = os.path.join(paths.DATA, 'nova')
+    _write(etc('nova', 'nova.conf'), _nova_common(
+        s, 'controller', os.path.join(data, 'controller')) + """
+[api]
+auth_strategy = keystone
+[wsgi]
+api_paste_config = {etc}/api-paste.ini
+[api_database]
+connection = {api_db}
+[database]
+connection = {cell_db}
+[quota]
+instances = -1
+cores = -1
+ram = -1
+[scheduler]
+discover_hosts_in_cells_interval = 5
+""".format(etc=etc('nova'), api_db=paths.db_url('nova_api'),
+           cell_db=paths.db_url('nova_cell1')) + _authtoken('nova', s))
     shutil.copy(os.path.join(VENV_ETC, 'nova', 'api-paste.ini'),
                 etc('nova', 'api-paste.ini'))
 
 
-def compute(host, vcpus, memory_mb, local_gb):
-    """The per-host overlay of one fake nova-compute."""
+def compute(s, host, vcpus, memory_mb, local_gb):
+    """nova.conf of one fake nova-compute: no database, like a real one."""
     path = etc('nova', 'compute-%s.conf' % host)
-    _write(path, """
+    _write(path, _nova_common(s, host, os.path.join(
+        paths.DATA, 'nova', host)) + """
 [DEFAULT]
-host = {host}
-state_path = {data}
 compute_driver = burst_fake.SizedFakeDriver
 [fake_host]
 vcpus = {vcpus}
 memory_mb = {memory_mb}
 local_gb = {local_gb}
-""".format(host=host, data=os.path.join(paths.DATA, 'nova', host),
-           vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb))
+""".format(vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb))
     return path
 
 

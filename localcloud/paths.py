@@ -35,7 +35,7 @@ def url(service, suffix=''):
 
 
 KEYSTONE_URL = url('keystone', '/v3')
-HORIZON_URL = url('horizon', '/dashboard/')
+HORIZON_URL = url('horizon', '/')
 EC2_URL = url('moto')
 
 

@@ -1,6 +1,8 @@
 """Bring the local hybrid cloud up, report on it, take it down."""
 import concurrent.futures
 import glob
+import importlib.metadata
+import importlib.util
 import os
 import pwd
 import shutil
@@ -147,7 +149,7 @@ def start_postgres():
         _pg_bin('postgres'), '-D', data,
         '-c', 'listen_addresses=' + paths.HOST,
         '-c', 'port=%d' % paths.PORTS['postgres'],
-        '-c', "unix_socket_directories=''",
+        '-c', 'unix_socket_directories=',
         '-c', 'max_connections=300', '-c', 'fsync=off',
         '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
         user=user)
@@ -395,14 +397,13 @@ def start_compute(host):
     name = 'nova-compute-' + host
     if procs.pid_of(name):
         return
-    overlay = config.compute(
-        host, int(os.environ.get('BURST_FAKE_VCPUS', 16)),
+    conf = config.compute(
+        paths.secrets_(), host, int(os.environ.get('BURST_FAKE_VCPUS', 16)),
         int(os.environ.get('BURST_FAKE_MEMORY_MB', 32768)),
         int(os.environ.get('BURST_FAKE_DISK_GB', 500)))
     os.makedirs(os.path.join(paths.DATA, 'nova', host), exist_ok=True)
     procs.start(name, [procs.venv_bin('python'), '-m', 'localcloud.compute',
-                       '--config-file', config.etc('nova', 'nova.conf'),
-                       '--config-file', overlay], env=_env())
+                       '--config-file', conf], env=_env())
 
 
 def _services_up(conn, binary, hosts=None):
@@ -434,10 +435,9 @@ def setup_compute_resources(conn):
 # ---------------------------------------------------------------- horizon
 def _enable_plugin():
     """Install the plugin's enabled files the way Horizon documents it."""
-    import openstack_dashboard.local.enabled as local_enabled
-    import burst_dashboard.enabled as ours
-    dst = os.path.dirname(local_enabled.__file__)
-    for src in glob.glob(os.path.join(os.path.dirname(ours.__file__),
+    # Found without importing them: importing Horizon here is slow and noisy.
+    dst = _package_dir('openstack_dashboard.local.enabled')
+    for src in glob.glob(os.path.join(_package_dir('burst_dashboard.enabled'),
                                       '_[0-9]*.py')):
         target = os.path.join(dst, os.path.basename(src))
         if os.path.realpath(target) != os.path.realpath(src):
@@ -446,14 +446,17 @@ def _enable_plugin():
             os.symlink(src, target)
 
 
+def _package_dir(name):
+    return os.path.dirname(importlib.util.find_spec(name).origin)
+
+
 def _static_stamp():
-    import horizon
     sources = [os.path.join(paths.REPO, 'burst_dashboard', 'static'),
                os.path.join(paths.REPO, 'burst_dashboard', 'templates')]
     latest = max([os.path.getmtime(os.path.join(d, f))
                   for src in sources for d, _, fs in os.walk(src)
                   for f in fs] or [0])
-    return '%s-%d' % (getattr(horizon, '__version__', '?'), latest)
+    return '%s-%d' % (importlib.metadata.version('horizon'), latest)
 
 
 def prepare_horizon(s):
@@ -485,7 +488,7 @@ def start_horizon():
 
 
 def _horizon_ok():
-    return _http_ok(paths.url('horizon', '/dashboard/auth/login/'), (200,))
+    return _http_ok(paths.url('horizon', '/auth/login/'), (200,))
 
 
 # ---------------------------------------------------------------- up/down

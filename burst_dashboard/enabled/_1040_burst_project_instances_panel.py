@@ -6,4 +6,6 @@ PANEL_DASHBOARD = 'project'
 PANEL_GROUP = 'compute'
 # Python panel class of the PANEL to be added.
 ADD_PANEL = 'burst_dashboard.panels.burst_instances.panel.BurstInstances'
+# The plugin's Django app (templates, static files), added once for all
+# of its enabled files: this file sorts first.
 ADD_INSTALLED_APPS = ['burst_dashboard']

@@ -6,4 +6,3 @@ PANEL_DASHBOARD = 'admin'
 PANEL_GROUP = 'cloud_bursting'
 # Python panel class of the PANEL to be added.
 ADD_PANEL = 'burst_dashboard.panels.capacity.panel.Capacity'
-ADD_INSTALLED_APPS = ['burst_dashboard']

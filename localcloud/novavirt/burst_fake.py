@@ -22,8 +22,9 @@ CONF.register_opts([
 _STARTED = time.time()
 
 
-class SizedFakeDriver(fake.FakeDriver):
-    """A FakeDriver whose capacity comes from the [fake_host] options."""
+class SizedFakeDriver(fake.FakeDriverWithoutFakeNodes):
+    """A fake hypervisor whose capacity comes from [fake_host], with a
+    stable node identity (state_path/compute_id) so it can restart."""
 
     def __init__(self, virtapi, read_only=False):
         self.vcpus = CONF.fake_host.vcpus
