@@ -1,0 +1,45 @@
+import os
+
+import pytest
+
+ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))), 'test-artifacts')
+
+
+def _cloud_ready():
+    import requests
+    from localcloud import paths
+    try:
+        return requests.get(paths.KEYSTONE_URL, timeout=3).ok
+    except requests.RequestException:
+        return False
+
+
+@pytest.fixture(scope='session')
+def local_cloud():
+    """The running local cloud (started by the README's test command or by
+    `python -m localcloud up`); fails clearly when it is not running."""
+    from localcloud import paths
+    if not _cloud_ready():
+        pytest.fail('the local cloud is not running: start it with '
+                    '`python -m localcloud up` (or run the README test '
+                    'command, which does)')
+    return paths
+
+
+@pytest.fixture(scope='session')
+def admin_conn(local_cloud):
+    from localcloud import services
+    return services.admin_conn('admin')
+
+
+@pytest.fixture(scope='session')
+def demo_conn(local_cloud):
+    from localcloud import services
+    return services.admin_conn('demo')
+
+
+@pytest.fixture(scope='session')
+def artifacts_dir():
+    os.makedirs(ARTIFACTS, exist_ok=True)
+    return ARTIFACTS

@@ -1,0 +1,22 @@
+"""Django settings for the plugin's unit tests: Horizon's own test settings
+with this plugin's enabled files added."""
+import os
+import tempfile
+
+from openstack_dashboard.test.settings import *  # noqa: F401,F403
+
+from openstack_dashboard import enabled as _horizon_enabled
+from openstack_dashboard.utils import settings as _settings_utils
+
+from burst_dashboard import enabled as _burst_enabled
+
+_TMP = tempfile.mkdtemp(prefix='burst-dashboard-tests-')
+COMPRESS_ROOT = os.path.join(_TMP, 'compress')  # noqa: F405
+SECRET_KEY = 'burst-dashboard-unit-tests-only'
+
+_settings_utils.update_dashboards(
+    [_horizon_enabled, _burst_enabled],
+    HORIZON_CONFIG,  # noqa: F405
+    INSTALLED_APPS,  # noqa: F405
+)
+INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))  # noqa: F405

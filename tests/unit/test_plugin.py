@@ -1,0 +1,88 @@
+"""The plugin registers its panel group and panels, and each panel is shown
+to the right user and refused to the wrong one, checked with the real
+policy check function (openstack_auth.policy.check on Nova's policy)."""
+from django.test.utils import override_settings
+from django.urls import reverse
+
+import horizon
+from openstack_dashboard.test import helpers as test
+
+CAPACITY_URL = 'horizon:admin:burst_capacity:index'
+PROJECT_URL = 'horizon:project:burst_instances:index'
+REAL_POLICY = override_settings(
+    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
+
+
+class RegistrationTests(test.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        reverse(CAPACITY_URL)  # loads Horizon's URLconf: registers panels
+
+    def test_admin_panel_group(self):
+        admin = horizon.get_dashboard('admin')
+        group = admin.get_panel_group('cloud_bursting')
+        self.assertEqual('Cloud Bursting', str(group.name))
+        self.assertEqual(['burst_capacity'], list(group.panels))
+        self.assertEqual('Capacity', str(admin.get_panel('burst_capacity').name))
+
+    def test_project_panel_in_compute_group(self):
+        project = horizon.get_dashboard('project')
+        group = project.get_panel_group('compute')
+        self.assertIn('burst_instances', group.panels)
+        panel = project.get_panel('burst_instances')
+        self.assertEqual('Burst Instances', str(panel.name))
+
+    def test_urls(self):
+        self.assertEqual('/admin/burst_capacity/', reverse(CAPACITY_URL))
+        self.assertEqual('/project/burst_instances/', reverse(PROJECT_URL))
+
+
+@REAL_POLICY
+class AdminAccessTests(test.BaseAdminViewTests):
+
+    def test_admin_sees_capacity(self):
+        res = self.client.get(reverse(CAPACITY_URL))
+        self.assertTemplateUsed(res, 'burst_dashboard/capacity/index.html')
+        self.assertContains(res, 'Cloud Bursting')
+        self.assertContains(res, 'side by side')
+
+    def test_admin_sees_group_in_navigation(self):
+        res = self.client.get(reverse(CAPACITY_URL))
+        self.assertContains(res, reverse(CAPACITY_URL))
+
+
+@REAL_POLICY
+class MemberAccessTests(test.TestCase):
+    """The default test user is a plain member of its project."""
+
+    def test_member_refused_capacity(self):
+        res = self.client.get(reverse(CAPACITY_URL))
+        self.assertEqual(403, res.status_code)
+
+    def test_member_sees_burst_instances(self):
+        res = self.client.get(reverse(PROJECT_URL))
+        self.assertTemplateUsed(
+            res, 'burst_dashboard/burst_instances/index.html')
+        self.assertNotContains(res, reverse(CAPACITY_URL))
+
+    def test_member_refused_when_policy_denies(self):
+        def deny_servers_index(rules, request, *args, **kwargs):
+            from openstack_auth import policy
+            if ('compute', 'os_compute_api:servers:index') in rules:
+                return False
+            return policy.check(rules, request, *args, **kwargs)
+        with override_settings(POLICY_CHECK_FUNCTION=deny_servers_index):
+            res = self.client.get(reverse(PROJECT_URL))
+        self.assertEqual(403, res.status_code)
+
+    def test_refused_without_compute_service(self):
+        catalog = [s for s in self.service_catalog
+                   if s['type'] != 'compute']
+        self.setActiveUser(id=self.user.id, token=self.token,
+                           username=self.user.name,
+                           tenant_id=self.tenant.id,
+                           service_catalog=catalog,
+                           authorized_tenants=self.tenants.list())
+        res = self.client.get(reverse(PROJECT_URL))
+        self.assertEqual(403, res.status_code)
