@@ -7,7 +7,12 @@ from localcloud import procs
 from localcloud import services
 
 
+def _running():
+    return {n for n in procs.started_names() if procs.pid_of(n)}
+
+
 def cmd_up(args):
+    before = _running()
     try:
         services.up()
     except procs.ServiceError as e:
@@ -17,12 +22,20 @@ def cmd_up(args):
         print('---- last lines of %s ----\n%s' % (
             procs.log_path(log), procs.log_tail(log)), file=sys.stderr)
         return 1
+    finally:
+        if args.record:
+            with open(args.record, 'w') as f:
+                f.write('\n'.join(sorted(_running() - before)) + '\n')
     cmd_credentials(args)
     return 0
 
 
 def cmd_down(args):
-    services.down()
+    only = None
+    if args.only:
+        with open(args.only) as f:
+            only = set(f.read().split())
+    services.down(only)
     return 0
 
 
@@ -56,8 +69,13 @@ def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m localcloud',
                                 description=__doc__)
     sub = p.add_subparsers(dest='cmd', required=True)
-    sub.add_parser('up', help='start the whole cloud (idempotent)')
-    sub.add_parser('down', help='stop every process this tool started')
+    u = sub.add_parser('up', help='start the whole cloud (idempotent)')
+    u.add_argument('--record', metavar='FILE',
+                   help='write the names of the services this call started')
+    d = sub.add_parser('down', help='stop every process this tool started')
+    d.add_argument('--only', metavar='FILE',
+                   help='stop only the services named in FILE (from up '
+                        '--record)')
     sub.add_parser('status', help='each service, its URL and health')
     e = sub.add_parser('env', help='shell exports for openstack CLI/SDK')
     e.add_argument('--cloud', default='burst-admin',

@@ -28,6 +28,7 @@ FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
     ('m1.xlarge', 8, 16384, 160),
 ]
 IMAGE_NAME = 'burst-demo-image'
+HORIZON_SETTINGS = 'openstack_dashboard.settings'
 HTTP_SERVICES = {  # name: (gunicorn app, config env var, config dir)
     'keystone': ('keystone', 'OS_KEYSTONE_CONFIG_DIR', 'keystone'),
     'glance': ('glance', 'OS_GLANCE_CONFIG_DIR', 'glance'),
@@ -467,7 +468,7 @@ def prepare_horizon(s):
     if os.path.exists(stamp) and open(stamp).read() == want:
         return
     _log('collecting and compressing Horizon static files (once)')
-    env = dict(_env(), DJANGO_SETTINGS_MODULE='openstack_dashboard.settings')
+    env = dict(_env(), DJANGO_SETTINGS_MODULE=HORIZON_SETTINGS)
     da = procs.venv_bin('django-admin')
     procs.run([da, 'collectstatic', '--noinput', '--clear', '-v0'],
               'horizon-setup', env=env)
@@ -484,7 +485,7 @@ def start_horizon():
         '--threads', '4', '--timeout', '120', '--graceful-timeout', '5',
         '--bind', '%s:%d' % (paths.HOST, paths.PORTS['horizon']),
         'localcloud.wsgi.horizon:application'],
-        env=dict(_env(), DJANGO_SETTINGS_MODULE='openstack_dashboard.settings'))
+        env=dict(_env(), DJANGO_SETTINGS_MODULE=HORIZON_SETTINGS))
 
 
 def _horizon_ok():
@@ -562,8 +563,8 @@ def _hypervisors_ready(conn, hosts):
     return set(hosts) <= provs
 
 
-def down():
-    names = procs.started_names()
+def down(only=None):
+    names = [n for n in procs.started_names() if only is None or n in only]
     order = [n for n in ['horizon'] + sorted(
         (n for n in names if n.startswith('nova-compute-')), reverse=True) +
         list(reversed(START_ORDER)) if n in names]

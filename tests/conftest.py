@@ -7,8 +7,8 @@ ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(
 
 
 def _cloud_ready():
-    import requests
     from localcloud import paths
+    import requests
     try:
         return requests.get(paths.KEYSTONE_URL, timeout=3).ok
     except requests.RequestException:

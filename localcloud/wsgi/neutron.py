@@ -1,5 +1,5 @@
 from localcloud import wsgi  # noqa: F401  (resets sys.argv first)
-from neutron.wsgi.api import application  # noqa: F401,E402
+from neutron.wsgi.api import application  # noqa: F401,E402,H306
 from sqlalchemy import orm  # noqa: E402
 
 # API-only neutron (no agents, no RPC workers) runs no query before its first

@@ -42,6 +42,7 @@ def login(browser, local_cloud):
         browser.find_element(By.ID, 'id_password').send_keys(password)
         browser.find_element(By.ID, 'loginBtn').click()
         WebDriverWait(browser, 60).until(
-            ec.presence_of_element_located((By.CSS_SELECTOR, '#navbar-collapse')))
+            ec.presence_of_element_located(
+                (By.CSS_SELECTOR, '#navbar-collapse')))
         return browser
     return _login

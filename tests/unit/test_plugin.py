@@ -24,7 +24,8 @@ class RegistrationTests(test.TestCase):
         group = admin.get_panel_group('cloud_bursting')
         self.assertEqual('Cloud Bursting', str(group.name))
         self.assertEqual(['burst_capacity'], list(group.panels))
-        self.assertEqual('Capacity', str(admin.get_panel('burst_capacity').name))
+        panel = admin.get_panel('burst_capacity')
+        self.assertEqual('Capacity', str(panel.name))
 
     def test_project_panel_in_compute_group(self):
         project = horizon.get_dashboard('project')
