@@ -41,10 +41,16 @@ def cmd_down(args):
 
 def cmd_status(args):
     bad = 0
+    total = 0.0
+    print('%-24s %-8s %-6s %9s  %s' % (
+        'SERVICE', 'PID', 'HEALTH', 'PSS MiB', 'URL'))
     for name, url, pid, healthy in services.status():
         bad += not healthy
-        print('%-24s %-8s %-7s %s' % (name, pid or '-',
-                                      'ok' if healthy else 'DOWN', url))
+        mem = procs.session_pss_mib(pid) if pid else 0.0
+        total += mem
+        print('%-24s %-8s %-6s %9.0f  %s' % (
+            name, pid or '-', 'ok' if healthy else 'DOWN', mem, url))
+    print('%-24s %-8s %-6s %9.0f' % ('total', '', '', total))
     return 1 if bad else 0
 
 

@@ -162,3 +162,23 @@ def run(cmd, name, env=None, user=None, timeout=600):
 
 def venv_bin(tool):
     return os.path.join(os.path.dirname(sys.executable), tool)
+
+
+def session_pss_mib(pid):
+    """Proportional memory (PSS, MiB) of every process in pid's session."""
+    total = 0
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                sid = int(f.read().rsplit(')', 1)[1].split()[3])
+            if sid != pid:
+                continue
+            with open('/proc/%s/smaps_rollup' % entry) as f:
+                for line in f:
+                    if line.startswith('Pss:'):
+                        total += int(line.split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+    return total / 1024.0

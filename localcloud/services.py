@@ -585,6 +585,7 @@ def status():
                   epmd=lambda: _port_open(paths.PORTS['epmd']))
     urls = {n: paths.url(n) for n in paths.PORTS}
     urls.update(keystone=paths.KEYSTONE_URL, horizon=paths.HORIZON_URL,
+                epmd='epmd://%s:%d' % (paths.HOST, paths.PORTS['epmd']),
                 postgres='postgresql://%s:%d' % (paths.HOST,
                                                  paths.PORTS['postgres']),
                 rabbitmq='amqp://%s:%d' % (paths.HOST,
