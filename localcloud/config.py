@@ -133,7 +133,7 @@ report_interval = 0
 [ml2]
 type_drivers = local,flat
 tenant_network_types = local
-mechanism_drivers =
+mechanism_drivers = localcloud_bind_any
 extension_drivers = port_security
 [securitygroup]
 firewall_driver = noop

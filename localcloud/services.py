@@ -28,6 +28,7 @@ FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
     ('m1.xlarge', 8, 16384, 160),
 ]
 IMAGE_NAME = 'burst-demo-image'
+DEMO_NET = 'demo-net'
 HORIZON_SETTINGS = 'openstack_dashboard.settings'
 HTTP_SERVICES = {  # name: (gunicorn app, config env var, config dir)
     'keystone': ('keystone', 'OS_KEYSTONE_CONFIG_DIR', 'keystone'),
@@ -426,6 +427,13 @@ def setup_compute_resources(conn):
         if name not in have:
             conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
                                        disk=disk, is_public=True)
+    demo = conn.identity.find_project('demo', ignore_missing=False)
+    if not conn.network.find_network(DEMO_NET, project_id=demo.id):
+        # Only a record in Neutron: the fake hypervisors send no traffic.
+        net = conn.network.create_network(name=DEMO_NET, project_id=demo.id)
+        conn.network.create_subnet(
+            name=DEMO_NET + '-subnet', network_id=net.id, project_id=demo.id,
+            ip_version=4, cidr='192.0.2.0/24', enable_dhcp=False)
     if not conn.image.find_image(IMAGE_NAME):
         conn.image.create_image(
             name=IMAGE_NAME, data=b'\0' * (1 << 20), disk_format='raw',
@@ -536,8 +544,8 @@ def up():
                                                       ', '.join(hosts)))
     for host in hosts:
         start_compute(host)
-    setup_compute_resources(conn)
     _warm_neutron(conn)
+    setup_compute_resources(conn)
     for host in hosts:
         procs.wait_for('nova-compute-' + host,
                        lambda h=host: _services_up(conn, 'nova-compute', [h]),

@@ -1,3 +1,4 @@
+import os
 import shutil
 import tempfile
 
@@ -46,3 +47,16 @@ def login(browser, local_cloud):
                 (By.CSS_SELECTOR, '#navbar-collapse')))
         return browser
     return _login
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep a screenshot of the page when a browser test fails."""
+    outcome = yield
+    report = outcome.get_result()
+    driver = item.funcargs.get('browser')
+    if report.when == 'call' and report.failed and driver is not None:
+        from tests.conftest import ARTIFACTS
+        os.makedirs(ARTIFACTS, exist_ok=True)
+        driver.save_screenshot(os.path.join(
+            ARTIFACTS, 'FAILED-%s.png' % item.name))
