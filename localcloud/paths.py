@@ -45,18 +45,16 @@ def ensure_dirs():
     os.chmod(ROOT, 0o755)
 
 
-_SECRETS = os.path.join(ROOT, 'secrets.json')
-
-
 def secrets_():
     """Passwords of this cloud: made once, kept in the state directory."""
     ensure_dirs()
-    if os.path.exists(_SECRETS):
-        with open(_SECRETS) as f:
+    path = os.path.join(ROOT, 'secrets.json')
+    if os.path.exists(path):
+        with open(path) as f:
             return json.load(f)
     values = {k: secrets.token_urlsafe(18) for k in (
         'admin', 'demo', 'service', 'database', 'horizon_secret_key')}
-    fd = os.open(_SECRETS, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, 'w') as f:
         json.dump(values, f)
     return values

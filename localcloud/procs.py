@@ -95,7 +95,7 @@ def start(name, cmd, env=None, user=None, cwd=None):
 
 
 def stop(name, sig=signal.SIGTERM, timeout=20):
-    """Stop a process this tool started (its whole session), by its PID."""
+    """Stop a process this tool started and its whole session, by its PID."""
     pid = pid_of(name)
     if pid is not None:
         try:
@@ -103,20 +103,36 @@ def stop(name, sig=signal.SIGTERM, timeout=20):
         except ProcessLookupError:
             pass
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and pid_of(name) is not None:
+        while time.monotonic() < deadline and _session_members(pid):
             _reap(pid)
             time.sleep(0.2)
-        if pid_of(name) is not None:
+        for member in _session_members(pid):
             try:
-                os.killpg(pid, signal.SIGKILL)
+                os.kill(member, signal.SIGKILL)
             except ProcessLookupError:
                 pass
-            time.sleep(0.5)
+        _reap(pid)
     try:
         os.unlink(_pidfile(name))
     except OSError:
         pass
     return pid
+
+
+def _session_members(sid):
+    """Live (non-zombie) processes of session `sid`."""
+    members = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry) as f:
+                fields = f.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != 'Z':
+            members.append(int(entry))
+    return members
 
 
 def _reap(pid):
@@ -167,18 +183,12 @@ def venv_bin(tool):
 def session_pss_mib(pid):
     """Proportional memory (PSS, MiB) of every process in pid's session."""
     total = 0
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
+    for member in _session_members(pid):
         try:
-            with open('/proc/%s/stat' % entry) as f:
-                sid = int(f.read().rsplit(')', 1)[1].split()[3])
-            if sid != pid:
-                continue
-            with open('/proc/%s/smaps_rollup' % entry) as f:
+            with open('/proc/%d/smaps_rollup' % member) as f:
                 for line in f:
                     if line.startswith('Pss:'):
                         total += int(line.split()[1])
-        except (OSError, ValueError, IndexError):
+        except (OSError, ValueError):
             continue
     return total / 1024.0

@@ -1,9 +1,12 @@
 """The local cloud is real: servers boot ACTIVE on the fake hypervisors and
 delete cleanly, through openstacksdk and the standard APIs."""
+import subprocess
+import sys
 import uuid
 
 import pytest
 
+from localcloud import procs
 from localcloud import services
 
 pytestmark = pytest.mark.integration
@@ -79,3 +82,16 @@ def test_member_sees_only_own_project(demo_conn, admin_conn):
     finally:
         admin_conn.compute.delete_server(server)
         admin_conn.compute.wait_for_delete(server, wait=120)
+
+
+def test_up_again_is_idempotent(local_cloud, tmp_path):
+    """`up` on a running cloud starts nothing and leaves every PID as is."""
+    before = {n: procs.pid_of(n) for n in procs.started_names()}
+    record = tmp_path / 'started'
+    out = subprocess.run([sys.executable, '-m', 'localcloud', 'up',
+                          '--record', str(record)], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert record.read_text().split() == []
+    assert {n: procs.pid_of(n) for n in procs.started_names()} == before
+    assert 'Horizon:' in out.stdout

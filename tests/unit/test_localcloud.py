@@ -1,0 +1,98 @@
+"""The local cloud tool's process handling: start and stop by PID, a reused
+PID is never taken for ours, a failed service is named with its log tail."""
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from localcloud import cli
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+
+@pytest.fixture
+def state(tmp_path, monkeypatch):
+    for name in ('ROOT', 'ETC', 'LOG', 'RUN', 'DATA'):
+        d = tmp_path / name.lower()
+        d.mkdir()
+        monkeypatch.setattr(paths, name, str(d))
+    return tmp_path
+
+
+def test_start_and_stop_by_pid(state):
+    pid = procs.start('sleeper', ['sleep', '60'])
+    assert procs.pid_of('sleeper') == pid
+    assert procs.started_names() == ['sleeper']
+    assert procs.stop('sleeper') == pid
+    assert procs.pid_of('sleeper') is None
+    assert not os.path.exists(os.path.join(paths.RUN, 'sleeper.pid'))
+
+
+def test_stop_kills_the_whole_session(state):
+    pid = procs.start('parent', ['sh', '-c', 'sleep 60 & sleep 60 & wait'])
+    time.sleep(0.3)
+    assert len(_alive_in_session(pid)) == 3
+    procs.stop('parent')
+    assert _alive_in_session(pid) == []
+
+
+def _alive_in_session(sid):
+    """Processes of a session per ps, zombies (already dead) left out."""
+    out = subprocess.run(['ps', '-o', 'pid=,stat=', '-s', str(sid)],
+                         capture_output=True, text=True).stdout
+    return [line.split()[0] for line in out.splitlines()
+            if not line.split()[1].startswith('Z')]
+
+
+def test_reused_pid_is_not_ours(state):
+    pid = os.getpid()
+    with open(os.path.join(paths.RUN, 'other.pid'), 'w') as f:
+        f.write('%d 12345\n' % pid)  # our PID, but another start time
+    assert procs.pid_of('other') is None
+    procs.stop('other')  # must not signal this test process
+    assert os.path.exists('/proc/%d' % pid)
+
+
+def test_down_only_stops_what_was_recorded(state):
+    a = procs.start('a', ['sleep', '60'])
+    b = procs.start('b', ['sleep', '60'])
+    services.down(only={'a'})
+    assert procs.pid_of('a') is None
+    assert procs.pid_of('b') == b != a
+    services.down()
+    assert procs.pid_of('b') is None
+
+
+def test_wait_for_names_a_service_that_exited(state):
+    procs.start('crasher', [sys.executable, '-c',
+                            'print("boom: bad config"); raise SystemExit(3)'])
+    with pytest.raises(procs.ServiceError) as e:
+        procs.wait_for('crasher', lambda: False, timeout=10)
+    assert e.value.name == 'crasher'
+    assert 'exited' in e.value.reason
+    assert 'boom: bad config' in procs.log_tail('crasher')
+
+
+def test_up_failure_names_service_and_prints_log(state, monkeypatch, capsys):
+    with open(procs.log_path('glance'), 'w') as f:
+        f.write('line 1\nCRITICAL glance: cannot open database\n')
+
+    def failing_up():
+        raise procs.ServiceError('glance', 'not ready after 120s')
+    monkeypatch.setattr(services, 'up', failing_up)
+    with pytest.raises(SystemExit) as e:
+        cli.main(['up'])
+    assert e.value.code == 1
+    err = capsys.readouterr().err
+    assert 'glance did not come up: not ready after 120s' in err
+    assert 'CRITICAL glance: cannot open database' in err
+
+
+def test_secrets_made_once_and_private(state):
+    first = paths.secrets_()
+    assert paths.secrets_() == first
+    mode = os.stat(os.path.join(paths.ROOT, 'secrets.json')).st_mode
+    assert mode & 0o077 == 0
