@@ -192,6 +192,9 @@ cores = -1
 ram = -1
 [scheduler]
 discover_hosts_in_cells_interval = 5
+# Keeps ordinary instances off the EC2 host (aggregate burst-ec2 requires
+# trait CUSTOM_BURST_EC2) until the burst scheduler filter decides.
+enable_isolated_aggregate_filtering = true
 """.format(etc=etc('nova'), api_db=paths.db_url('nova_api'),
            cell_db=paths.db_url('nova_cell1')) + _authtoken('nova', s))
     shutil.copy(os.path.join(VENV_ETC, 'nova', 'api-paste.ini'),
@@ -210,6 +213,36 @@ vcpus = {vcpus}
 memory_mb = {memory_mb}
 local_gb = {local_gb}
 """.format(vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb))
+    return path
+
+
+def ec2_compute(s):
+    """nova.conf of the EC2 nova-compute: a stock nova-compute with
+    compute_driver = burst_ec2.EC2Driver, talking to moto via the proxy."""
+    host = paths.EC2_HOST
+    path = etc('nova', 'compute-%s.conf' % host)
+    _write(path, _nova_common(s, host, os.path.join(
+        paths.DATA, 'nova', host)) + """
+[DEFAULT]
+compute_driver = burst_ec2.EC2Driver
+[ec2]
+region_name = {region}
+endpoint_url = {proxy}
+service_quotas_endpoint_url = {proxy}
+access_key_id = {key}
+secret_access_key = {secret}
+default_ami = ami-785db401
+managed_by = {managed_by}
+vcpu_quota = 64
+connect_timeout = 2
+read_timeout = 10
+max_attempts = 2
+spawn_timeout = 15
+power_timeout = 30
+poll_interval = 1
+""".format(region=paths.EC2_REGION, proxy=paths.EC2_PROXY_URL,
+           key=paths.EC2_ACCESS_KEY, secret=s['ec2_secret_key'],
+           managed_by=paths.EC2_MANAGED_BY))
     return path
 
 

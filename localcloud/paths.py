@@ -24,6 +24,7 @@ PORTS = {
     'nova-api': 18774,
     'neutron': 19696,
     'moto': 15055,
+    'ec2-proxy': 15056,
     'horizon': 18080,
 }
 REGION = 'RegionOne'
@@ -37,6 +38,9 @@ def url(service, suffix=''):
 KEYSTONE_URL = url('keystone', '/v3')
 HORIZON_URL = url('horizon', '/')
 EC2_URL = url('moto')
+EC2_PROXY_URL = url('ec2-proxy')
+EC2_HOST = 'ec2-' + EC2_REGION
+EC2_MANAGED_BY = 'burst-localcloud'
 
 
 def ensure_dirs():
@@ -49,15 +53,24 @@ def secrets_():
     """Passwords of this cloud: made once, kept in the state directory."""
     ensure_dirs()
     path = os.path.join(ROOT, 'secrets.json')
+    values = {}
     if os.path.exists(path):
         with open(path) as f:
-            return json.load(f)
-    values = {k: secrets.token_urlsafe(18) for k in (
-        'admin', 'demo', 'service', 'database', 'horizon_secret_key')}
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, 'w') as f:
-        json.dump(values, f)
+            values = json.load(f)
+    missing = [k for k in _SECRET_NAMES if k not in values]
+    if missing:
+        values.update({k: secrets.token_urlsafe(18) for k in missing})
+        tmp = path + '.new'
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as f:
+            json.dump(values, f)
+        os.replace(tmp, path)
     return values
+
+
+_SECRET_NAMES = ('admin', 'demo', 'service', 'database', 'horizon_secret_key',
+                 'ec2_secret_key')
+EC2_ACCESS_KEY = 'localcloud-access-key'
 
 
 def db_url(name):

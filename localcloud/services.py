@@ -27,6 +27,10 @@ FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
     ('m1.large', 4, 8192, 80),
     ('m1.xlarge', 8, 16384, 160),
 ]
+# Flavors that go to the EC2 host (they require its trait).
+EC2_FLAVORS = [('ec2.small', 1, 2048, 20), ('ec2.medium', 2, 4096, 40)]
+EC2_TRAIT = 'CUSTOM_BURST_EC2'
+BURST_AGGREGATE = 'burst-ec2'
 IMAGE_NAME = 'burst-demo-image'
 DEMO_NET = 'demo-net'
 HORIZON_SETTINGS = 'openstack_dashboard.settings'
@@ -38,7 +42,8 @@ HTTP_SERVICES = {  # name: (gunicorn app, config env var, config dir)
     'nova-api': ('nova_api', 'OS_NOVA_CONFIG_DIR', 'nova'),
 }
 # Order matters for `down`: the reverse of start order.
-START_ORDER = ['postgres', 'epmd', 'rabbitmq', 'moto', 'keystone', 'glance',
+START_ORDER = ['postgres', 'epmd', 'rabbitmq', 'moto', 'ec2-proxy',
+               'keystone', 'glance',
                'placement', 'neutron', 'nova-api', 'nova-conductor',
                'nova-scheduler']
 
@@ -235,6 +240,42 @@ def _moto_ok():
     return _http_ok(paths.EC2_URL + '/moto-api/data.json')
 
 
+def start_ec2proxy():
+    if procs.pid_of('ec2-proxy'):
+        return
+    procs.start('ec2-proxy', [procs.venv_bin('python'), '-m',
+                              'localcloud.ec2proxy',
+                              str(paths.PORTS['ec2-proxy']), paths.EC2_URL],
+                env=_env())
+
+
+def _ec2proxy_ok():
+    return _http_ok(paths.EC2_PROXY_URL + '/__faults__')
+
+
+def ec2_faults(**fault):
+    """Set the EC2 proxy's fault mode (pass, down, error, pending)."""
+    fault.setdefault('mode', 'pass')
+    requests.post(paths.EC2_PROXY_URL + '/__faults__', json=fault,
+                  timeout=5).raise_for_status()
+
+
+def start_ec2_compute():
+    """The EC2 pseudo-hypervisor: Nova's own nova-compute binary with
+    compute_driver = burst_ec2.EC2Driver (found through the nova/virt shim
+    that `python -m burst_nova.nova_shim` installs, as an operator would)."""
+    name = 'nova-compute-' + paths.EC2_HOST
+    if procs.pid_of(name):
+        return
+    procs.run([procs.venv_bin('python'), '-m', 'burst_nova.nova_shim'],
+              'nova-setup')
+    conf = config.ec2_compute(paths.secrets_())
+    os.makedirs(os.path.join(paths.DATA, 'nova', paths.EC2_HOST),
+                exist_ok=True)
+    procs.start(name, [procs.venv_bin('nova-compute'), '--config-file', conf],
+                env=_env())
+
+
 # ---------------------------------------------------------------- schemas
 def sync_keystone(s):
     if _done('keystone'):
@@ -420,13 +461,31 @@ def discover_hosts():
               'nova-setup')
 
 
+def setup_burst_aggregate(conn):
+    """Aggregate burst-ec2 holds the EC2 host and, until the burst filter
+    decides placement, requires its trait so that ordinary instances
+    stay off it (Nova's isolated-aggregate filtering)."""
+    agg = next((a for a in conn.compute.aggregates()
+                if a.name == BURST_AGGREGATE), None)
+    if agg is None:
+        agg = conn.compute.create_aggregate(name=BURST_AGGREGATE)
+    if paths.EC2_HOST not in (agg.hosts or []):
+        agg = conn.compute.add_host_to_aggregate(agg, paths.EC2_HOST)
+    trait_key = 'trait:' + EC2_TRAIT
+    if (agg.metadata or {}).get(trait_key) != 'required':
+        conn.compute.set_aggregate_metadata(agg, {trait_key: 'required'})
+
+
 def setup_compute_resources(conn):
     """Flavors and the demo image, so Launch Instance works at once."""
     have = {f.name for f in conn.compute.flavors()}
-    for name, vcpus, ram, disk in FLAVORS:
+    for name, vcpus, ram, disk in FLAVORS + EC2_FLAVORS:
         if name not in have:
-            conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
-                                       disk=disk, is_public=True)
+            fl = conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
+                                            disk=disk, is_public=True)
+            if (name, vcpus, ram, disk) in EC2_FLAVORS:
+                conn.compute.create_flavor_extra_specs(
+                    fl, {'trait:' + EC2_TRAIT: 'required'})
     demo = conn.identity.find_project('demo', ignore_missing=False)
     if not conn.network.find_network(DEMO_NET, project_id=demo.id):
         # Only a record in Neutron: the fake hypervisors send no traffic.
@@ -518,6 +577,7 @@ def up():
     start_postgres()
     start_rabbitmq()
     start_moto()
+    start_ec2proxy()
     setup_databases()
     _log('creating schemas')
     _parallel(lambda: (sync_keystone(s), sync_glance(s), sync_placement(s)),
@@ -532,6 +592,7 @@ def up():
     for binary in ('nova-conductor', 'nova-scheduler'):
         start_nova_service(binary)
     procs.wait_for('moto', _moto_ok, 30)
+    procs.wait_for('ec2-proxy', _ec2proxy_ok, 30)
     for name in ('glance', 'placement', 'neutron', 'nova-api'):
         procs.wait_for(name, API_PROBES[name], 120)
     conn = admin_conn()
@@ -544,15 +605,18 @@ def up():
                                                       ', '.join(hosts)))
     for host in hosts:
         start_compute(host)
+    _log('starting the EC2 nova-compute: %s' % paths.EC2_HOST)
+    start_ec2_compute()
     _warm_neutron(conn)
     setup_compute_resources(conn)
-    for host in hosts:
+    for host in hosts + [paths.EC2_HOST]:
         procs.wait_for('nova-compute-' + host,
                        lambda h=host: _services_up(conn, 'nova-compute', [h]),
                        180)
-    procs.wait_for('placement', lambda: _hypervisors_ready(conn, hosts),
-                   120, interval=1)
+    procs.wait_for('placement', lambda: _hypervisors_ready(
+        conn, hosts + [paths.EC2_HOST]), 120, interval=1)
     discover_hosts()
+    setup_burst_aggregate(conn)
     _log('starting Horizon')
     prepare_horizon(s)
     start_horizon()
@@ -588,6 +652,7 @@ def status():
     """(name, url, pid, healthy) for each service of the cloud."""
     rows = []
     probes = dict(API_PROBES, horizon=_horizon_ok, moto=_moto_ok,
+                  **{'ec2-proxy': _ec2proxy_ok},
                   rabbitmq=_amqp_ok,
                   postgres=lambda: _pg_connect().close() or True,
                   epmd=lambda: _port_open(paths.PORTS['epmd']))
@@ -599,8 +664,8 @@ def status():
                 rabbitmq='amqp://%s:%d' % (paths.HOST,
                                            paths.PORTS['rabbitmq']))
     conn = None
-    names = START_ORDER + ['nova-compute-' + h for h in compute_hosts()] + \
-        ['horizon']
+    names = START_ORDER + ['nova-compute-' + h for h in
+                           compute_hosts() + [paths.EC2_HOST]] + ['horizon']
     for name in names:
         pid = procs.pid_of(name)
         probe = probes.get(name)

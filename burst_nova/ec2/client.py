@@ -1,0 +1,77 @@
+"""boto3 clients for the EC2 driver, and AWS errors made into plain words."""
+import boto3
+from botocore import config as botocore_config
+from botocore import exceptions as bexc
+
+VCPU_QUOTA_CODE = 'L-1216C47A'  # Running On-Demand Standard instances
+
+
+def session(conf):
+    """A boto3 session: nova.conf credentials if set, else boto3's chain."""
+    kwargs = {'region_name': conf.region_name}
+    if conf.access_key_id:
+        kwargs.update(aws_access_key_id=conf.access_key_id,
+                      aws_secret_access_key=conf.secret_access_key,
+                      aws_session_token=conf.session_token)
+    elif conf.profile_name:
+        kwargs['profile_name'] = conf.profile_name
+    return boto3.session.Session(**kwargs)
+
+
+def client_config(conf):
+    return botocore_config.Config(
+        connect_timeout=conf.connect_timeout,
+        read_timeout=conf.read_timeout,
+        retries={'mode': 'standard', 'max_attempts': conf.max_attempts},
+        user_agent_extra='burst-nova')
+
+
+def ec2_client(sess, conf):
+    return sess.client('ec2', endpoint_url=conf.endpoint_url or None,
+                       config=client_config(conf))
+
+
+def quotas_client(sess, conf):
+    return sess.client('service-quotas',
+                       endpoint_url=conf.service_quotas_endpoint_url or None,
+                       config=client_config(conf))
+
+
+def vcpu_quota(quotas, fallback):
+    """(vCPU quota, source): Service Quotas where it answers, else fallback."""
+    try:
+        value = quotas.get_service_quota(
+            ServiceCode='ec2', QuotaCode=VCPU_QUOTA_CODE)['Quota']['Value']
+        return int(value), 'service-quotas'
+    except (bexc.BotoCoreError, bexc.ClientError, KeyError, ValueError):
+        return int(fallback), 'configured'
+
+
+def describe_error(exc, secrets=()):
+    """One line saying what went wrong, never containing a credential."""
+    if isinstance(exc, bexc.ClientError):
+        err = exc.response.get('Error', {})
+        code = err.get('Code', 'Unknown')
+        text = '%s: %s' % (code, err.get('Message', ''))
+    elif isinstance(exc, (bexc.EndpointConnectionError,
+                          bexc.ConnectTimeoutError,
+                          bexc.ConnectionClosedError)):
+        text = 'EC2 endpoint unreachable: %s' % exc
+    elif isinstance(exc, bexc.ReadTimeoutError):
+        text = 'EC2 did not answer in time: %s' % exc
+    elif isinstance(exc, bexc.NoCredentialsError):
+        text = 'no AWS credentials found ([ec2] options or boto3 chain)'
+    elif isinstance(exc, bexc.WaiterError):
+        text = str(exc)
+    else:
+        text = '%s: %s' % (type(exc).__name__, exc)
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, '***')
+    return text
+
+
+def error_code(exc):
+    if isinstance(exc, bexc.ClientError):
+        return exc.response.get('Error', {}).get('Code')
+    return None

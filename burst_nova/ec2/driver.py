@@ -1,0 +1,400 @@
+"""AWS EC2 as a Nova pseudo-hypervisor.
+
+One nova-compute running this driver stands for one EC2 region (its host is
+named after the region, e.g. ``ec2-us-east-1``). Nova instances placed on it
+become real EC2 instances, tagged at launch with their Nova identity.
+
+nova.conf::
+
+    [DEFAULT]
+    compute_driver = burst_ec2.EC2Driver
+    [ec2]
+    region_name = us-east-1
+    default_ami = ami-...
+    managed_by = <one value per cloud>
+"""
+import math
+import threading
+import time
+
+from botocore import exceptions as bexc
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova import exception
+from nova.objects import fields as obj_fields
+from nova.virt import driver
+from nova.virt import hardware
+
+from burst_nova.ec2 import client
+from burst_nova.ec2 import conf as ec2_conf
+from burst_nova.ec2 import mapping
+
+CONF = cfg.CONF
+ec2_conf.register_opts(CONF)
+LOG = logging.getLogger(__name__)
+
+HYPERVISOR_TYPE = 'ec2'
+_CACHE_SECONDS = 10
+_TYPES_CACHE_SECONDS = 24 * 3600
+
+
+class EC2Driver(driver.ComputeDriver):
+    """A ComputeDriver whose instances are EC2 instances of one region."""
+
+    capabilities = dict(
+        driver.ComputeDriver.capabilities,
+        # EC2 boots AMIs, not Glance images: accept any image format so the
+        # scheduler's image-type pre-filter does not exclude this host.
+        supports_image_type_raw=True,
+        supports_image_type_qcow2=True,
+        supports_image_type_ami=True,
+        supports_image_type_vmdk=True,
+    )
+
+    def __init__(self, virtapi, read_only=False):
+        super().__init__(virtapi)
+        self._host = None
+        self._lock = threading.Lock()
+        self._clients = None
+        self._cache = (0.0, None)
+        self._types = (0.0, None)
+        self._quota = (0.0, None)
+
+    # ------------------------------------------------------------ plumbing
+    def _conf(self):
+        return CONF.ec2
+
+    def _ec2(self):
+        with self._lock:
+            if self._clients is None:
+                sess = client.session(self._conf())
+                self._clients = (client.ec2_client(sess, self._conf()),
+                                 client.quotas_client(sess, self._conf()))
+            return self._clients[0]
+
+    def _quotas(self):
+        self._ec2()
+        return self._clients[1]
+
+    def _why(self, exc):
+        c = self._conf()
+        return client.describe_error(
+            exc, secrets=(c.secret_access_key, c.session_token))
+
+    def _managed_filter(self, states=mapping.LIVE_STATES):
+        return [{'Name': 'tag:' + mapping.TAG_MANAGED_BY,
+                 'Values': [self._conf().managed_by]},
+                {'Name': 'instance-state-name', 'Values': list(states)}]
+
+    def _describe(self, filters):
+        found = []
+        pages = self._ec2().get_paginator('describe_instances').paginate(
+            Filters=filters)
+        for page in pages:
+            for reservation in page.get('Reservations', []):
+                found.extend(reservation.get('Instances', []))
+        return found
+
+    def _managed_instances(self, use_cache=False):
+        """Every live EC2 instance this cloud manages, by Nova UUID."""
+        stamp, cached = self._cache
+        if use_cache and cached is not None and \
+                time.monotonic() - stamp < _CACHE_SECONDS:
+            return cached
+        by_uuid = {}
+        for inst in self._describe(self._managed_filter()):
+            uuid = mapping.tags_dict(inst).get(mapping.TAG_INSTANCE)
+            if uuid:
+                by_uuid[uuid] = inst
+        self._cache = (time.monotonic(), by_uuid)
+        return by_uuid
+
+    def _ec2_instances_of(self, instance):
+        """Live EC2 instances tagged with this Nova instance's UUID."""
+        return self._describe(self._managed_filter() + [
+            {'Name': 'tag:' + mapping.TAG_INSTANCE,
+             'Values': [instance.uuid]}])
+
+    def _one(self, instance):
+        found = self._ec2_instances_of(instance)
+        if not found:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        return found[0]
+
+    def _wait(self, waiter, ec2_id, timeout):
+        interval = self._conf().poll_interval
+        self._ec2().get_waiter(waiter).wait(
+            InstanceIds=[ec2_id],
+            WaiterConfig={
+                'Delay': interval,
+                'MaxAttempts': max(1, math.ceil(timeout / interval))})
+
+    def _offered_types(self):
+        stamp, types = self._types
+        if types is not None and time.monotonic() - stamp < \
+                _TYPES_CACHE_SECONDS:
+            return types
+        ec2 = self._ec2()
+        offered = set()
+        for page in ec2.get_paginator(
+                'describe_instance_type_offerings').paginate(
+                    LocationType='region'):
+            offered.update(o['InstanceType']
+                           for o in page.get('InstanceTypeOfferings', []))
+        specs = mapping.instance_types_from_describe(
+            ec2.get_paginator('describe_instance_types').paginate())
+        types = {k: v for k, v in specs.items()
+                 if not offered or k in offered}
+        self._types = (time.monotonic(), types)
+        return types
+
+    def vcpu_quota(self):
+        """(vCPUs, source) for this region, cached."""
+        stamp, value = self._quota
+        if value is not None and time.monotonic() - stamp < \
+                self._conf().quota_cache_seconds:
+            return value
+        try:
+            value = client.vcpu_quota(self._quotas(), self._conf().vcpu_quota)
+        except Exception as e:  # never let the periodic task die on it
+            LOG.warning('EC2 vCPU quota lookup failed: %s', self._why(e))
+            value = (self._conf().vcpu_quota, 'configured')
+        if value != self._quota[1]:
+            LOG.info('EC2 %s vCPU quota: %d (%s)', self._conf().region_name,
+                     value[0], value[1])
+        self._quota = (time.monotonic(), value)
+        return value
+
+    # ------------------------------------------------------------ the host
+    def init_host(self, host):
+        self._host = host
+        c = self._conf()
+        LOG.info('EC2 driver for region %s (endpoint %s), managed-by %s',
+                 c.region_name, c.endpoint_url or 'AWS', c.managed_by)
+
+    def get_available_nodes(self, refresh=False):
+        return [self._host or CONF.host]
+
+    def get_host_uptime(self):
+        return 'EC2 region %s' % self._conf().region_name
+
+    def get_available_resource(self, nodename):
+        vcpus, _source = self.vcpu_quota()
+        return {
+            'vcpus': vcpus,
+            'memory_mb': self._conf().memory_mb,
+            'local_gb': self._conf().disk_gb,
+            'vcpus_used': 0,
+            'memory_mb_used': 0,
+            'local_gb_used': 0,
+            'hypervisor_type': HYPERVISOR_TYPE,
+            'hypervisor_version': 1000,
+            'hypervisor_hostname': nodename,
+            'cpu_info': '{}',
+            'disk_available_least': self._conf().disk_gb,
+            # EC2's Nitro hypervisor is KVM based.
+            'supported_instances': [(obj_fields.Architecture.X86_64,
+                                     obj_fields.HVType.KVM,
+                                     obj_fields.VMMode.HVM)],
+            'numa_topology': None,
+        }
+
+    def update_provider_tree(self, provider_tree, nodename, allocations=None):
+        vcpus, _source = self.vcpu_quota()
+        memory_mb = self._conf().memory_mb
+        disk_gb = self._conf().disk_gb
+
+        def inv(total):
+            return {'total': total, 'reserved': 0, 'min_unit': 1,
+                    'max_unit': total, 'step_size': 1,
+                    'allocation_ratio': 1.0}
+        inventory = {'MEMORY_MB': inv(memory_mb), 'DISK_GB': inv(disk_gb)}
+        if vcpus > 0:
+            inventory['VCPU'] = inv(vcpus)
+        provider_tree.update_inventory(nodename, inventory)
+        provider_tree.add_traits(nodename, self._conf().node_trait)
+
+    # ------------------------------------------------------------ instances
+    def list_instance_uuids(self):
+        return list(self._managed_instances())
+
+    def list_instances(self):
+        return [mapping.tags_dict(i).get(mapping.TAG_INSTANCE_NAME, uuid)
+                for uuid, i in self._managed_instances().items()]
+
+    def get_info(self, instance, use_cache=True):
+        found = self._managed_instances(use_cache=use_cache).get(
+            instance.uuid)
+        if found is None and use_cache:
+            found = self._managed_instances().get(instance.uuid)
+        if found is None:
+            raise exception.InstanceNotFound(instance_id=instance.uuid)
+        return hardware.InstanceInfo(
+            state=mapping.power_state_of(found['State']['Name']),
+            internal_id=found['InstanceId'])
+
+    def spawn(self, context, instance, image_meta, injected_files,
+              admin_password, allocations, network_info=None,
+              block_device_info=None, power_on=True, accel_info=None):
+        c = self._conf()
+        image_props = {k[len('image_'):]: v for k, v in
+                       (instance.system_metadata or {}).items()
+                       if k.startswith('image_')}
+        try:
+            itype = mapping.choose_instance_type(
+                instance.flavor.vcpus, instance.flavor.memory_mb,
+                instance.flavor.extra_specs, self._offered_types())
+            ami = mapping.choose_ami(image_props, c.default_ami)
+        except (mapping.NoInstanceType, mapping.NoImage) as e:
+            self._abort(instance, str(e))
+        except Exception as e:
+            self._abort(instance, 'EC2 %s: %s' % (c.region_name,
+                                                  self._why(e)))
+        params = {
+            'ImageId': ami, 'InstanceType': itype,
+            'MinCount': 1, 'MaxCount': 1,
+            # Idempotent on AWS: a retried call never launches twice.
+            'ClientToken': instance.uuid,
+            'TagSpecifications': mapping.tag_specifications(
+                instance, c.managed_by),
+        }
+        if c.subnet_id:
+            params['SubnetId'] = c.subnet_id
+        if c.security_group_ids:
+            params['SecurityGroupIds'] = c.security_group_ids
+        if c.key_name:
+            params['KeyName'] = c.key_name
+        if instance.user_data:
+            params['UserData'] = instance.user_data  # already base64
+        ec2_id = None
+        try:
+            ec2_id = self._ec2().run_instances(
+                **params)['Instances'][0]['InstanceId']
+            LOG.info('Launched EC2 instance %s (%s, %s) for instance %s',
+                     ec2_id, itype, ami, instance.uuid)
+            if power_on:
+                self._wait('instance_running', ec2_id, c.spawn_timeout)
+            desc = self._ec2().describe_instances(
+                InstanceIds=[ec2_id])['Reservations'][0]['Instances'][0]
+        except Exception as e:
+            reason = self._why(e)
+            if isinstance(e, bexc.WaiterError):
+                reason = ('EC2 instance %s not running within %d s (%s)'
+                          % (ec2_id, c.spawn_timeout, reason))
+            self._cleanup_failed_launch(instance, ec2_id)
+            self._abort(instance, 'EC2 %s: %s' % (c.region_name, reason))
+        instance.metadata = dict(instance.metadata or {},
+                                 **mapping.addresses(desc))
+        self._cache = (0.0, None)
+
+    def _abort(self, instance, reason):
+        LOG.error('EC2 build of instance %s failed: %s', instance.uuid,
+                  reason)
+        raise exception.BuildAbortException(instance_uuid=instance.uuid,
+                                            reason=reason)
+
+    def _cleanup_failed_launch(self, instance, ec2_id):
+        """Leave no EC2 instance behind a failed spawn."""
+        ids = {ec2_id} if ec2_id else set()
+        try:
+            ids.update(i['InstanceId']
+                       for i in self._ec2_instances_of(instance))
+            if ids:
+                self._ec2().terminate_instances(InstanceIds=sorted(ids))
+                LOG.info('Terminated EC2 instance(s) %s of failed build %s',
+                         ', '.join(sorted(ids)), instance.uuid)
+        except Exception as e:
+            LOG.warning('Could not clean up EC2 instance(s) of failed build '
+                        '%s yet (destroy will retry): %s', instance.uuid,
+                        self._why(e))
+
+    def destroy(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, destroy_secrets=True):
+        try:
+            ids = sorted(i['InstanceId']
+                         for i in self._ec2_instances_of(instance))
+            if ids:
+                self._ec2().terminate_instances(InstanceIds=ids)
+                LOG.info('Terminated EC2 instance(s) %s of instance %s',
+                         ', '.join(ids), instance.uuid)
+        except bexc.ClientError as e:
+            if client.error_code(e) != 'InvalidInstanceID.NotFound':
+                raise exception.NovaException(
+                    'EC2 terminate failed: %s' % self._why(e))
+        except bexc.BotoCoreError as e:
+            raise exception.NovaException(
+                'EC2 terminate failed: %s' % self._why(e))
+        self._cache = (0.0, None)
+
+    def cleanup(self, context, instance, network_info, block_device_info=None,
+                destroy_disks=True, migrate_data=None, destroy_vifs=True,
+                destroy_secrets=True):
+        pass
+
+    def _act(self, instance, action, waiter=None):
+        ec2_id = self._one(instance)['InstanceId']
+        try:
+            getattr(self._ec2(), action)(InstanceIds=[ec2_id])
+            if waiter:
+                self._wait(waiter, ec2_id, self._conf().power_timeout)
+        except (bexc.ClientError, bexc.BotoCoreError) as e:
+            raise exception.NovaException(
+                'EC2 %s of %s failed: %s' % (action, ec2_id, self._why(e)))
+        finally:
+            self._cache = (0.0, None)
+
+    def reboot(self, context, instance, network_info, reboot_type,
+               block_device_info=None, bad_volumes_callback=None,
+               accel_info=None, share_info=None):
+        self._act(instance, 'reboot_instances')
+
+    def power_off(self, instance, timeout=0, retry_interval=0):
+        self._act(instance, 'stop_instances', 'instance_stopped')
+
+    def power_on(self, context, instance, network_info,
+                 block_device_info=None, accel_info=None, share_info=None):
+        self._act(instance, 'start_instances', 'instance_running')
+
+    # EC2 networking is AWS's own: nothing to plug on this side.
+    def plug_vifs(self, instance, network_info):
+        pass
+
+    def unplug_vifs(self, instance, network_info):
+        pass
+
+    # ------------------------------------------------------------ unsupported
+    def _no_console(self, kind):
+        raise exception.ConsoleTypeUnavailable(console_type=kind)
+
+    def get_vnc_console(self, context, instance):
+        self._no_console('vnc')
+
+    def get_spice_console(self, context, instance):
+        self._no_console('spice')
+
+    def get_serial_console(self, context, instance):
+        self._no_console('serial')
+
+    def get_mks_console(self, context, instance):
+        self._no_console('mks')
+
+    def check_can_live_migrate_destination(self, context, instance,
+                                           src_compute_info, dst_compute_info,
+                                           block_migration=False,
+                                           disk_over_commit=False):
+        raise exception.MigrationPreCheckError(
+            reason='EC2 instances cannot be live-migrated')
+
+    def check_can_live_migrate_source(self, context, instance,
+                                      dest_check_data, block_device_info=None):
+        raise exception.MigrationPreCheckError(
+            reason='EC2 instances cannot be live-migrated')
+
+    def migrate_disk_and_power_off(self, context, instance, dest,
+                                   flavor, network_info,
+                                   block_device_info=None,
+                                   timeout=0, retry_interval=0):
+        raise exception.InstanceFaultRollback(
+            exception.MigrationPreCheckError(
+                reason='EC2 instances cannot be resized or migrated by Nova'))

@@ -1,0 +1,124 @@
+"""Pure translations between Nova and EC2: no I/O, no Nova services."""
+from nova.compute import power_state
+
+TAG_INSTANCE = 'openstack:instance-id'
+TAG_PROJECT = 'openstack:project-id'
+TAG_USER = 'openstack:user-id'
+TAG_MANAGED_BY = 'openstack:managed-by'
+TAG_INSTANCE_NAME = 'openstack:instance-name'
+
+INSTANCE_TYPE_SPEC = 'burst:instance_type'
+AMI_PROPERTY = 'ec2_ami_id'
+
+# EC2 instance-state names -> Nova power states.
+_POWER_STATES = {
+    'pending': power_state.NOSTATE,
+    'running': power_state.RUNNING,
+    'stopping': power_state.RUNNING,
+    'stopped': power_state.SHUTDOWN,
+    'shutting-down': power_state.SHUTDOWN,
+    'terminated': power_state.SHUTDOWN,
+}
+LIVE_STATES = ('pending', 'running', 'stopping', 'stopped')
+
+
+class NoInstanceType(ValueError):
+    pass
+
+
+class NoImage(ValueError):
+    pass
+
+
+def power_state_of(ec2_state):
+    """Nova power state for an EC2 instance-state name."""
+    return _POWER_STATES.get(ec2_state, power_state.NOSTATE)
+
+
+def launch_tags(instance, managed_by):
+    """Tags for TagSpecifications: the instance's Nova identity."""
+    tags = {
+        'Name': instance.display_name or instance.uuid,
+        TAG_INSTANCE: instance.uuid,
+        TAG_PROJECT: instance.project_id,
+        TAG_USER: instance.user_id,
+        TAG_MANAGED_BY: managed_by,
+        TAG_INSTANCE_NAME: instance.name,
+    }
+    return [{'Key': k, 'Value': str(v)[:255]} for k, v in tags.items()]
+
+
+def tag_specifications(instance, managed_by):
+    tags = launch_tags(instance, managed_by)
+    return [{'ResourceType': 'instance', 'Tags': tags},
+            {'ResourceType': 'volume', 'Tags': tags}]
+
+
+def tags_dict(ec2_instance):
+    return {t['Key']: t['Value'] for t in ec2_instance.get('Tags', [])}
+
+
+def choose_instance_type(vcpus, memory_mb, extra_specs, offered):
+    """Flavor -> EC2 instance type.
+
+    ``extra_specs['burst:instance_type']`` if set (and offered); otherwise
+    the smallest current-generation x86_64 type offered whose vCPUs and
+    memory cover the flavor (fewest vCPUs, then least memory, then name),
+    the cheapest such type within a family.
+
+    :param offered: {type name: {'vcpus': int, 'memory_mb': int,
+                     'current': bool, 'x86_64': bool}}
+    """
+    pinned = (extra_specs or {}).get(INSTANCE_TYPE_SPEC)
+    if pinned:
+        if offered and pinned not in offered:
+            raise NoInstanceType(
+                'flavor pins %s=%s, which this region does not offer'
+                % (INSTANCE_TYPE_SPEC, pinned))
+        return pinned
+    fits = [(t['vcpus'], t['memory_mb'], name)
+            for name, t in offered.items()
+            if t.get('current', True) and t.get('x86_64', True)
+            and t['vcpus'] >= vcpus and t['memory_mb'] >= memory_mb]
+    if not fits:
+        raise NoInstanceType(
+            'no EC2 instance type offered here has %d vCPUs and %d MiB'
+            % (vcpus, memory_mb))
+    return min(fits)[2]
+
+
+def instance_types_from_describe(pages):
+    """{name: {...}} from describe_instance_types pages."""
+    types = {}
+    for page in pages:
+        for t in page.get('InstanceTypes', []):
+            archs = t.get('ProcessorInfo', {}).get(
+                'SupportedArchitectures', ['x86_64'])
+            types[t['InstanceType']] = {
+                'vcpus': t['VCpuInfo']['DefaultVCpus'],
+                'memory_mb': t['MemoryInfo']['SizeInMiB'],
+                'current': t.get('CurrentGeneration', True),
+                'x86_64': 'x86_64' in archs,
+            }
+    return types
+
+
+def choose_ami(image_properties, default_ami):
+    """Image -> AMI: the image's ec2_ami_id property, else the default."""
+    ami = (image_properties or {}).get(AMI_PROPERTY) or default_ami
+    if not ami:
+        raise NoImage('the image has no %s property and [ec2] default_ami '
+                      'is not set' % AMI_PROPERTY)
+    return ami
+
+
+def addresses(ec2_instance):
+    """What Nova records about where the EC2 instance runs."""
+    return {
+        'ec2:instance_id': ec2_instance['InstanceId'],
+        'ec2:instance_type': ec2_instance.get('InstanceType', ''),
+        'ec2:availability_zone': ec2_instance.get('Placement', {}).get(
+            'AvailabilityZone', ''),
+        'ec2:private_ip': ec2_instance.get('PrivateIpAddress', ''),
+        'ec2:public_ip': ec2_instance.get('PublicIpAddress', ''),
+    }
