@@ -1,0 +1,206 @@
+"""The EC2 virt driver in the local cloud: instances booted through Nova onto
+the EC2 host are real (moto) EC2 instances, Nova's power operations reach
+EC2, and EC2 faults injected for real put the instance in ERROR with a clear
+fault and leave no EC2 instance behind."""
+import uuid
+
+import boto3
+import pytest
+import requests
+
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+pytestmark = pytest.mark.integration
+
+TAG_KEYS = {'Name', 'openstack:instance-id', 'openstack:project-id',
+            'openstack:user-id', 'openstack:managed-by'}
+
+
+@pytest.fixture(scope='module')
+def ec2(local_cloud):
+    """boto3 straight to moto (not through the fault proxy)."""
+    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                        region_name=paths.EC2_REGION,
+                        aws_access_key_id='test', aws_secret_access_key='x')
+
+
+@pytest.fixture(autouse=True)
+def no_faults(local_cloud):
+    services.ec2_faults(mode='pass')
+    yield
+    services.ec2_faults(mode='pass')
+    requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'inf',
+                  timeout=5)
+
+
+@pytest.fixture
+def boot(demo_conn):
+    """boot(flavor, image=None, wait_status='ACTIVE') -> server; deletes
+    every server it booted afterwards."""
+    booted = []
+
+    def _boot(flavor, image=None, status='ACTIVE'):
+        image = image or demo_conn.image.find_image(services.IMAGE_NAME)
+        fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
+        server = demo_conn.compute.create_server(
+            name='ec2-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
+            flavor_id=fl.id, networks='none')
+        booted.append(server)
+        return demo_conn.compute.wait_for_server(
+            server, status=status, failures=['ERROR', 'ACTIVE'] if
+            status == 'ERROR' else ['ERROR'], wait=120)
+    yield _boot
+    for server in booted:
+        demo_conn.compute.delete_server(server, ignore_missing=True)
+    for server in booted:
+        demo_conn.compute.wait_for_delete(server, wait=120)
+
+
+def _ec2_of(ec2, server_id, live=True):
+    filters = [{'Name': 'tag:openstack:instance-id', 'Values': [server_id]}]
+    if live:
+        filters.append({'Name': 'instance-state-name',
+                        'Values': ['pending', 'running', 'stopping',
+                                   'stopped']})
+    return [i for r in ec2.describe_instances(Filters=filters)['Reservations']
+            for i in r['Instances']]
+
+
+def _state(ec2, instance_id):
+    return ec2.describe_instances(InstanceIds=[instance_id])[
+        'Reservations'][0]['Instances'][0]['State']['Name']
+
+
+def test_boot_on_ec2_host_is_a_tagged_ec2_instance(boot, admin_conn,
+                                                   demo_conn, ec2):
+    server = boot('ec2.small')
+    detail = admin_conn.compute.get_server(server.id)
+    assert detail.compute_host == paths.EC2_HOST
+    (inst,) = _ec2_of(ec2, server.id)
+    tags = {t['Key']: t['Value'] for t in inst['Tags']}
+    assert TAG_KEYS <= set(tags)
+    assert tags['openstack:instance-id'] == server.id
+    assert tags['openstack:project-id'] == demo_conn.current_project_id
+    assert tags['openstack:user-id'] == demo_conn.current_user_id
+    assert tags['openstack:managed-by'] == paths.EC2_MANAGED_BY
+    assert tags['Name'] == server.name
+    # The mapped type covers the flavor (1 vCPU, 2048 MiB) and no type
+    # moto offers with fewer vCPUs or less memory would.
+    types = {t['InstanceType']: t for t in
+             ec2.describe_instance_types()['InstanceTypes']}
+    chosen = types[inst['InstanceType']]
+    assert chosen['VCpuInfo']['DefaultVCpus'] >= 1
+    assert chosen['MemoryInfo']['SizeInMiB'] >= 2048
+    assert (chosen['VCpuInfo']['DefaultVCpus'],
+            chosen['MemoryInfo']['SizeInMiB']) == (1, 2048)
+    # Nova records where it runs, readable through the API.
+    meta = detail.metadata
+    assert meta['ec2:instance_id'] == inst['InstanceId']
+    assert meta['ec2:private_ip'] == inst['PrivateIpAddress']
+    assert meta['ec2:public_ip'] == inst.get('PublicIpAddress', '')
+    assert meta['ec2:availability_zone'] == \
+        inst['Placement']['AvailabilityZone']
+
+
+def test_flavor_pins_instance_type_and_image_pins_ami(boot, admin_conn, ec2):
+    name = 'ec2.pinned-%s' % uuid.uuid4().hex[:6]
+    fl = admin_conn.compute.create_flavor(name=name, vcpus=1, ram=1024,
+                                          disk=10, is_public=True)
+    image = admin_conn.image.create_image(
+        name='ami-pinned-%s' % uuid.uuid4().hex[:6], data=b'\0' * 1024,
+        disk_format='raw', container_format='bare', visibility='public',
+        ec2_ami_id='ami-1e749f67')
+    try:
+        admin_conn.compute.create_flavor_extra_specs(fl, {
+            'trait:' + services.EC2_TRAIT: 'required',
+            'burst:instance_type': 't3.large'})
+        server = boot(name, image=image)
+        (inst,) = _ec2_of(ec2, server.id)
+        assert inst['InstanceType'] == 't3.large'
+        assert inst['ImageId'] == 'ami-1e749f67'
+    finally:
+        admin_conn.compute.delete_flavor(fl)
+        admin_conn.image.delete_image(image)
+
+
+def test_power_operations_reach_ec2(boot, demo_conn, ec2):
+    server = boot('ec2.small')
+    (inst,) = _ec2_of(ec2, server.id)
+    iid = inst['InstanceId']
+    demo_conn.compute.stop_server(server)
+    demo_conn.compute.wait_for_server(server, status='SHUTOFF', wait=60)
+    assert _state(ec2, iid) == 'stopped'
+    demo_conn.compute.start_server(server)
+    demo_conn.compute.wait_for_server(server, status='ACTIVE', wait=60)
+    assert _state(ec2, iid) == 'running'
+    demo_conn.compute.reboot_server(server, 'SOFT')
+    demo_conn.compute.wait_for_server(server, status='ACTIVE', wait=60)
+    assert _state(ec2, iid) == 'running'
+    demo_conn.compute.delete_server(server)
+    demo_conn.compute.wait_for_delete(server, wait=60)
+    assert _state(ec2, iid) == 'terminated'
+
+
+def test_delete_tolerates_ec2_instance_already_gone(boot, demo_conn, ec2):
+    server = boot('ec2.small')
+    (inst,) = _ec2_of(ec2, server.id)
+    ec2.terminate_instances(InstanceIds=[inst['InstanceId']])
+    demo_conn.compute.delete_server(server)
+    demo_conn.compute.wait_for_delete(server, wait=60)
+    assert demo_conn.compute.find_server(server.id) is None
+
+
+def test_ordinary_flavors_stay_off_ec2_host(boot, admin_conn):
+    servers = [boot('m1.small') for _ in range(3)]
+    hosts = {admin_conn.compute.get_server(s.id).compute_host
+             for s in servers}
+    assert hosts and paths.EC2_HOST not in hosts
+
+
+def _inject(fault):
+    if fault == 'auth':
+        requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'0',
+                      timeout=5).raise_for_status()
+    else:
+        services.ec2_faults(**fault)
+
+
+@pytest.mark.parametrize('fault,expected', [
+    ({'mode': 'down'}, 'EC2 endpoint unreachable'),
+    ('auth', 'AuthFailure'),
+    ({'mode': 'error', 'action': 'RunInstances', 'status': 500,
+      'code': 'InsufficientInstanceCapacity',
+      'message': 'We currently do not have sufficient capacity'},
+     'InsufficientInstanceCapacity'),
+    ({'mode': 'error', 'action': 'RunInstances', 'status': 400,
+      'code': 'VcpuLimitExceeded',
+      'message': 'You have requested more vCPU capacity than your current '
+                 'vCPU limit of 64 allows'}, 'VcpuLimitExceeded'),
+    ({'mode': 'pending'}, 'not running within'),
+], ids=['unreachable', 'auth-failure', 'insufficient-capacity',
+        'vcpu-limit', 'spawn-timeout'])
+def test_fault_gives_error_with_reason_and_no_leak(fault, expected, boot,
+                                                   admin_conn, ec2):
+    _inject(fault)
+    server = boot('ec2.small', status='ERROR')
+    services.ec2_faults(mode='pass')
+    requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'inf',
+                  timeout=5)
+    detail = admin_conn.compute.get_server(server.id)
+    assert detail.status == 'ERROR'
+    message = detail.fault['message']
+    assert expected in message
+    secret = paths.secrets_()['ec2_secret_key']
+    assert secret not in message
+    assert secret not in str(detail.fault)
+    assert _ec2_of(ec2, server.id) == []
+
+
+def test_credentials_never_logged(local_cloud):
+    secret = paths.secrets_()['ec2_secret_key']
+    with open(procs.log_path('nova-compute-' + paths.EC2_HOST)) as f:
+        log = f.read()
+    assert 'EC2 driver for region' in log
+    assert secret not in log
