@@ -1,0 +1,189 @@
+"""EC2Driver against boto3's own Stubber: the calls it makes and what it
+does with EC2's answers and errors."""
+import subprocess
+import sys
+import time
+import types
+from unittest import mock
+
+import boto3
+from botocore.stub import Stubber
+from oslo_config import fixture as config_fixture
+import pytest
+
+from nova.compute import power_state
+from nova import exception
+
+from burst_nova.ec2 import driver as ec2_driver
+
+
+@pytest.fixture
+def conf():
+    fix = config_fixture.Config(ec2_driver.CONF)
+    fix.setUp()
+    fix.config(group='ec2', default_ami='ami-default', managed_by='cloud-a',
+               spawn_timeout=2, poll_interval=1, power_timeout=2,
+               vcpu_quota=32)
+    yield fix
+    fix.cleanUp()
+
+
+@pytest.fixture
+def drv(conf):
+    d = ec2_driver.EC2Driver(mock.sentinel.virtapi)
+    kw = dict(region_name='us-east-1', aws_access_key_id='AKIA',
+              aws_secret_access_key='s3cr3t')
+    ec2 = boto3.client('ec2', **kw)
+    quotas = boto3.client('service-quotas', **kw)
+    d._clients = (ec2, quotas)
+    d._types = (time.monotonic(), {
+        'c7a.medium': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
+                       'x86_64': True}})
+    d.init_host('ec2-us-east-1')
+    with Stubber(ec2) as s_ec2, Stubber(quotas) as s_q:
+        d.stub, d.stub_q = s_ec2, s_q
+        yield d
+        s_ec2.assert_no_pending_responses()
+        s_q.assert_no_pending_responses()
+
+
+def _instance(**kw):
+    flavor = types.SimpleNamespace(vcpus=1, memory_mb=2048, extra_specs={})
+    values = dict(uuid='11111111-2222-3333-4444-555555555555',
+                  display_name='web-1', project_id='proj', user_id='user',
+                  name='instance-00000001', flavor=flavor,
+                  system_metadata={}, metadata={}, user_data=None)
+    values.update(kw)
+    return types.SimpleNamespace(**values)
+
+
+def _desc(state, iid='i-1'):
+    return {'Reservations': [{'Instances': [{
+        'InstanceId': iid, 'InstanceType': 'c7a.medium',
+        'State': {'Name': state, 'Code': 16},
+        'Placement': {'AvailabilityZone': 'us-east-1a'},
+        'PrivateIpAddress': '10.0.0.5', 'PublicIpAddress': '3.3.3.3',
+        'Tags': [{'Key': 'openstack:instance-id',
+                  'Value': '11111111-2222-3333-4444-555555555555'}]}]}]}
+
+
+def _by_tag(uuid):
+    return {'Filters': [
+        {'Name': 'tag:openstack:managed-by', 'Values': ['cloud-a']},
+        {'Name': 'instance-state-name',
+         'Values': ['pending', 'running', 'stopping', 'stopped']},
+        {'Name': 'tag:openstack:instance-id', 'Values': [uuid]}]}
+
+
+def test_spawn_tags_at_launch_and_records_where_it_runs(drv):
+    inst = _instance(system_metadata={'image_ec2_ami_id': 'ami-img'})
+    tags = [{'Key': 'Name', 'Value': 'web-1'},
+            {'Key': 'openstack:instance-id', 'Value': inst.uuid},
+            {'Key': 'openstack:project-id', 'Value': 'proj'},
+            {'Key': 'openstack:user-id', 'Value': 'user'},
+            {'Key': 'openstack:managed-by', 'Value': 'cloud-a'},
+            {'Key': 'openstack:instance-name',
+             'Value': 'instance-00000001'}]
+    drv.stub.add_response('run_instances', {'Instances': [
+        {'InstanceId': 'i-1'}]}, {
+        'ImageId': 'ami-img', 'InstanceType': 'c7a.medium', 'MinCount': 1,
+        'MaxCount': 1, 'ClientToken': inst.uuid,
+        'TagSpecifications': [{'ResourceType': kind, 'Tags': tags}
+                              for kind in ('instance', 'volume')]})
+    drv.stub.add_response('describe_instances', _desc('running'),
+                          {'InstanceIds': ['i-1']})
+    drv.stub.add_response('describe_instances', _desc('running'),
+                          {'InstanceIds': ['i-1']})
+    drv.spawn(None, inst, None, [], None, {})
+    assert inst.metadata == {
+        'ec2:instance_id': 'i-1', 'ec2:instance_type': 'c7a.medium',
+        'ec2:availability_zone': 'us-east-1a',
+        'ec2:private_ip': '10.0.0.5', 'ec2:public_ip': '3.3.3.3'}
+
+
+def test_spawn_capacity_error_aborts_with_reason(drv):
+    inst = _instance()
+    drv.stub.add_client_error(
+        'run_instances', service_error_code='InsufficientInstanceCapacity',
+        service_message='no capacity', http_status_code=400)
+    drv.stub.add_response('describe_instances', {'Reservations': []},
+                          _by_tag(inst.uuid))
+    with pytest.raises(exception.BuildAbortException) as e:
+        drv.spawn(None, inst, None, [], None, {})
+    assert 'InsufficientInstanceCapacity: no capacity' in str(e.value)
+
+
+def test_spawn_timeout_terminates_what_it_launched(drv):
+    inst = _instance()
+    drv.stub.add_response('run_instances', {'Instances': [
+        {'InstanceId': 'i-9'}]}, None)
+    for _ in range(2):  # spawn_timeout 2 s, polled every 1 s
+        drv.stub.add_response('describe_instances', _desc('pending', 'i-9'),
+                              {'InstanceIds': ['i-9']})
+    drv.stub.add_response('describe_instances', _desc('pending', 'i-9'),
+                          _by_tag(inst.uuid))
+    drv.stub.add_response('terminate_instances', {},
+                          {'InstanceIds': ['i-9']})
+    with pytest.raises(exception.BuildAbortException) as e:
+        drv.spawn(None, inst, None, [], None, {})
+    assert 'i-9 not running within 2 s' in str(e.value)
+
+
+def test_spawn_without_ami_aborts_before_calling_ec2(drv, conf):
+    conf.config(group='ec2', default_ami=None)
+    with pytest.raises(exception.BuildAbortException, match='default_ami'):
+        drv.spawn(None, _instance(), None, [], None, {})
+
+
+def test_destroy_is_idempotent(drv):
+    inst = _instance()
+    drv.stub.add_response('describe_instances', {'Reservations': []},
+                          _by_tag(inst.uuid))
+    drv.destroy(None, inst, None)  # nothing there: no terminate call
+    drv.stub.add_response('describe_instances', _desc('running'),
+                          _by_tag(inst.uuid))
+    drv.stub.add_response('terminate_instances', {}, {'InstanceIds': ['i-1']})
+    drv.destroy(None, inst, None)
+
+
+def test_get_info_maps_state_and_raises_when_gone(drv):
+    drv.stub.add_response('describe_instances', _desc('stopped'), None)
+    assert drv.get_info(_instance(), use_cache=False).state == \
+        power_state.SHUTDOWN
+    drv.stub.add_response('describe_instances', {'Reservations': []}, None)
+    with pytest.raises(exception.InstanceNotFound):
+        drv.get_info(_instance(uuid='other'), use_cache=False)
+
+
+@pytest.mark.parametrize('quota,expected', [
+    ({'Quota': {'Value': 128.0}}, 128), (None, 32)])
+def test_provider_tree_vcpus_from_quota_else_configured(drv, quota,
+                                                        expected):
+    if quota:
+        drv.stub_q.add_response('get_service_quota', quota, {
+            'ServiceCode': 'ec2', 'QuotaCode': 'L-1216C47A'})
+    else:
+        drv.stub_q.add_client_error('get_service_quota',
+                                    'NoSuchResourceException')
+    tree = mock.Mock()
+    drv.update_provider_tree(tree, 'ec2-us-east-1')
+    inventory = tree.update_inventory.call_args[0][1]
+    assert inventory['VCPU']['total'] == expected
+    assert inventory['VCPU']['allocation_ratio'] == 1.0
+    assert inventory['MEMORY_MB']['total'] >= 1024 * 1024
+    tree.add_traits.assert_called_once_with('ec2-us-east-1',
+                                            'CUSTOM_BURST_EC2')
+
+
+def test_unsupported_operations_raise_nova_errors(drv):
+    with pytest.raises(exception.ConsoleTypeUnavailable):
+        drv.get_vnc_console(None, _instance())
+    with pytest.raises(exception.MigrationPreCheckError):
+        drv.check_can_live_migrate_destination(None, _instance(), {}, {})
+
+
+def test_burst_nova_never_imports_django():
+    code = ('import sys, burst_nova.ec2.driver, burst_nova.nova_shim; '
+            'bad = [m for m in sys.modules if m.split(".")[0] == "django"]; '
+            'sys.exit(1 if bad else 0)')
+    assert subprocess.run([sys.executable, '-c', code]).returncode == 0

@@ -1,0 +1,103 @@
+"""Pure Nova <-> EC2 translations of the EC2 driver."""
+import types
+
+from botocore import exceptions as bexc
+import pytest
+
+from nova.compute import power_state
+
+from burst_nova.ec2 import client
+from burst_nova.ec2 import mapping
+
+OFFERED = {
+    't3.micro': {'vcpus': 2, 'memory_mb': 1024, 'current': True,
+                 'x86_64': True},
+    't3.small': {'vcpus': 2, 'memory_mb': 2048, 'current': True,
+                 'x86_64': True},
+    'c7a.medium': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
+                   'x86_64': True},
+    'm1.small': {'vcpus': 1, 'memory_mb': 1740, 'current': False,
+                 'x86_64': True},
+    'a1.medium': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
+                  'x86_64': False},
+    'm5.large': {'vcpus': 2, 'memory_mb': 8192, 'current': True,
+                 'x86_64': True},
+}
+
+
+@pytest.mark.parametrize('state,expected', [
+    ('pending', power_state.NOSTATE),
+    ('running', power_state.RUNNING),
+    ('stopping', power_state.RUNNING),
+    ('stopped', power_state.SHUTDOWN),
+    ('shutting-down', power_state.SHUTDOWN),
+    ('terminated', power_state.SHUTDOWN),
+    ('something-new', power_state.NOSTATE),
+])
+def test_power_state_of(state, expected):
+    assert mapping.power_state_of(state) == expected
+
+
+@pytest.mark.parametrize('vcpus,ram,specs,expected', [
+    (1, 2048, {}, 'c7a.medium'),          # fewest vCPUs that cover
+    (1, 512, {}, 'c7a.medium'),           # arm and old generation skipped
+    (2, 1024, {}, 't3.micro'),            # then least memory
+    (2, 4096, {}, 'm5.large'),
+    (1, 512, {'burst:instance_type': 'm5.large'}, 'm5.large'),  # pinned
+])
+def test_choose_instance_type(vcpus, ram, specs, expected):
+    assert mapping.choose_instance_type(vcpus, ram, specs, OFFERED) == \
+        expected
+
+
+def test_pinned_type_not_offered_is_refused():
+    with pytest.raises(mapping.NoInstanceType, match='p5.48xlarge'):
+        mapping.choose_instance_type(
+            1, 512, {'burst:instance_type': 'p5.48xlarge'}, OFFERED)
+
+
+def test_no_type_covers_flavor():
+    with pytest.raises(mapping.NoInstanceType, match='64 vCPUs'):
+        mapping.choose_instance_type(64, 1024, {}, OFFERED)
+
+
+def test_instance_types_from_describe():
+    pages = [{'InstanceTypes': [
+        {'InstanceType': 'x1', 'VCpuInfo': {'DefaultVCpus': 4},
+         'MemoryInfo': {'SizeInMiB': 100}, 'CurrentGeneration': False,
+         'ProcessorInfo': {'SupportedArchitectures': ['arm64']}}]}]
+    assert mapping.instance_types_from_describe(pages) == {
+        'x1': {'vcpus': 4, 'memory_mb': 100, 'current': False,
+               'x86_64': False}}
+
+
+def test_choose_ami():
+    assert mapping.choose_ami({'ec2_ami_id': 'ami-1'}, 'ami-d') == 'ami-1'
+    assert mapping.choose_ami({}, 'ami-d') == 'ami-d'
+    with pytest.raises(mapping.NoImage, match='default_ami'):
+        mapping.choose_ami({}, None)
+
+
+def test_launch_tags_carry_nova_identity():
+    inst = types.SimpleNamespace(uuid='u-1', display_name='web' * 100,
+                                 project_id='p-1', user_id='us-1',
+                                 name='instance-00000001')
+    specs = mapping.tag_specifications(inst, 'cloud-a')
+    assert [s['ResourceType'] for s in specs] == ['instance', 'volume']
+    tags = {t['Key']: t['Value'] for t in specs[0]['Tags']}
+    assert tags['openstack:instance-id'] == 'u-1'
+    assert tags['openstack:project-id'] == 'p-1'
+    assert tags['openstack:user-id'] == 'us-1'
+    assert tags['openstack:managed-by'] == 'cloud-a'
+    assert len(tags['Name']) == 255
+
+
+def test_describe_error_never_shows_secrets():
+    err = bexc.ClientError({'Error': {
+        'Code': 'AuthFailure', 'Message': 'bad key s3cr3t'}}, 'RunInstances')
+    assert client.describe_error(err, secrets=('s3cr3t', None)) == \
+        'AuthFailure: bad key ***'
+    unreachable = bexc.EndpointConnectionError(endpoint_url='http://x')
+    assert client.describe_error(unreachable).startswith(
+        'EC2 endpoint unreachable')
+    assert 'credentials' in client.describe_error(bexc.NoCredentialsError())
