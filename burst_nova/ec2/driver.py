@@ -271,8 +271,8 @@ class EC2Driver(driver.ComputeDriver):
         try:
             ec2_id = self._ec2().run_instances(
                 **params)['Instances'][0]['InstanceId']
-            LOG.info('Launched EC2 instance %s (%s, %s) for instance %s',
-                     ec2_id, itype, ami, instance.uuid)
+            LOG.info('Launched EC2 instance %s (%s, %s)', ec2_id, itype, ami,
+                     instance=instance)
             if power_on:
                 self._wait('instance_running', ec2_id, c.spawn_timeout)
             desc = self._ec2().describe_instances(
@@ -289,8 +289,7 @@ class EC2Driver(driver.ComputeDriver):
         self._cache = (0.0, None)
 
     def _abort(self, instance, reason):
-        LOG.error('EC2 build of instance %s failed: %s', instance.uuid,
-                  reason)
+        LOG.error('EC2 build failed: %s', reason, instance=instance)
         raise exception.BuildAbortException(instance_uuid=instance.uuid,
                                             reason=reason)
 
@@ -302,12 +301,12 @@ class EC2Driver(driver.ComputeDriver):
                        for i in self._ec2_instances_of(instance))
             if ids:
                 self._ec2().terminate_instances(InstanceIds=sorted(ids))
-                LOG.info('Terminated EC2 instance(s) %s of failed build %s',
-                         ', '.join(sorted(ids)), instance.uuid)
+                LOG.info('Terminated EC2 instance(s) %s of the failed build',
+                         ', '.join(sorted(ids)), instance=instance)
         except Exception as e:
-            LOG.warning('Could not clean up EC2 instance(s) of failed build '
-                        '%s yet (destroy will retry): %s', instance.uuid,
-                        self._why(e))
+            LOG.warning('Could not clean up EC2 instance(s) of the failed '
+                        'build yet (destroy will retry): %s', self._why(e),
+                        instance=instance)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):
@@ -316,8 +315,8 @@ class EC2Driver(driver.ComputeDriver):
                          for i in self._ec2_instances_of(instance))
             if ids:
                 self._ec2().terminate_instances(InstanceIds=ids)
-                LOG.info('Terminated EC2 instance(s) %s of instance %s',
-                         ', '.join(ids), instance.uuid)
+                LOG.info('Terminated EC2 instance(s) %s', ', '.join(ids),
+                         instance=instance)
         except bexc.ClientError as e:
             if client.error_code(e) != 'InvalidInstanceID.NotFound':
                 raise exception.NovaException(

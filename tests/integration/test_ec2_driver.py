@@ -2,6 +2,7 @@
 the EC2 host are real (moto) EC2 instances, Nova's power operations reach
 EC2, and EC2 faults injected for real put the instance in ERROR with a clear
 fault and leave no EC2 instance behind."""
+import time
 import uuid
 
 import boto3
@@ -66,6 +67,17 @@ def _ec2_of(ec2, server_id, live=True):
                                    'stopped']})
     return [i for r in ec2.describe_instances(Filters=filters)['Reservations']
             for i in r['Instances']]
+
+
+def _wait_task_done(conn, server, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        s = conn.compute.get_server(server.id)
+        if s.task_state is None and s.status == 'ACTIVE':
+            return s
+        time.sleep(0.3)
+    raise AssertionError('server %s still busy: %s' % (server.id,
+                                                       s.task_state))
 
 
 def _state(ec2, instance_id):
@@ -136,7 +148,7 @@ def test_power_operations_reach_ec2(boot, demo_conn, ec2):
     demo_conn.compute.wait_for_server(server, status='ACTIVE', wait=60)
     assert _state(ec2, iid) == 'running'
     demo_conn.compute.reboot_server(server, 'SOFT')
-    demo_conn.compute.wait_for_server(server, status='ACTIVE', wait=60)
+    _wait_task_done(demo_conn, server)
     assert _state(ec2, iid) == 'running'
     demo_conn.compute.delete_server(server)
     demo_conn.compute.wait_for_delete(server, wait=60)
@@ -198,9 +210,22 @@ def test_fault_gives_error_with_reason_and_no_leak(fault, expected, boot,
     assert _ec2_of(ec2, server.id) == []
 
 
+def _ec2_compute_log():
+    """The EC2 nova-compute's log since it last started."""
+    with open(procs.log_path('nova-compute-' + paths.EC2_HOST)) as f:
+        return f.read().rsplit('==== ', 1)[-1]
+
+
 def test_credentials_never_logged(local_cloud):
     secret = paths.secrets_()['ec2_secret_key']
-    with open(procs.log_path('nova-compute-' + paths.EC2_HOST)) as f:
-        log = f.read()
+    log = _ec2_compute_log()
     assert 'EC2 driver for region' in log
     assert secret not in log
+
+
+def test_compute_runs_without_errors(local_cloud):
+    """Start-up and periodic tasks log no ERROR; the only ones allowed are
+    those of builds the fault tests made fail on purpose."""
+    errors = [line for line in _ec2_compute_log().splitlines()
+              if ' ERROR ' in line and '[instance: ' not in line]
+    assert errors == []
