@@ -29,6 +29,7 @@ from nova.virt import hardware
 from burst_nova.ec2 import client
 from burst_nova.ec2 import conf as ec2_conf
 from burst_nova.ec2 import mapping
+from burst_nova import prices
 
 CONF = cfg.CONF
 ec2_conf.register_opts(CONF)
@@ -244,7 +245,8 @@ class EC2Driver(driver.ComputeDriver):
         try:
             itype = mapping.choose_instance_type(
                 instance.flavor.vcpus, instance.flavor.memory_mb,
-                instance.flavor.extra_specs, self._offered_types())
+                instance.flavor.extra_specs, self._offered_types(),
+                prices.PriceBook(c.region_name, c.price_overrides))
             ami = mapping.choose_ami(image_props, c.default_ami)
         except (mapping.NoInstanceType, mapping.NoImage) as e:
             self._abort(instance, str(e))

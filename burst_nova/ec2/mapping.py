@@ -1,13 +1,15 @@
 """Pure translations between Nova and EC2: no I/O, no Nova services."""
 from nova.compute import power_state
 
+from burst_nova.prices import choose_instance_type  # noqa: F401
+from burst_nova.prices import NoInstanceType  # noqa: F401
+
 TAG_INSTANCE = 'openstack:instance-id'
 TAG_PROJECT = 'openstack:project-id'
 TAG_USER = 'openstack:user-id'
 TAG_MANAGED_BY = 'openstack:managed-by'
 TAG_INSTANCE_NAME = 'openstack:instance-name'
 
-INSTANCE_TYPE_SPEC = 'burst:instance_type'
 AMI_PROPERTY = 'ec2_ami_id'
 
 # EC2 instance-state names -> Nova power states.
@@ -20,10 +22,6 @@ _POWER_STATES = {
     'terminated': power_state.SHUTDOWN,
 }
 LIVE_STATES = ('pending', 'running', 'stopping', 'stopped')
-
-
-class NoInstanceType(ValueError):
-    pass
 
 
 class NoImage(ValueError):
@@ -56,35 +54,6 @@ def tag_specifications(instance, managed_by):
 
 def tags_dict(ec2_instance):
     return {t['Key']: t['Value'] for t in ec2_instance.get('Tags', [])}
-
-
-def choose_instance_type(vcpus, memory_mb, extra_specs, offered):
-    """Flavor -> EC2 instance type.
-
-    ``extra_specs['burst:instance_type']`` if set (and offered); otherwise
-    the smallest current-generation x86_64 type offered whose vCPUs and
-    memory cover the flavor (fewest vCPUs, then least memory, then name),
-    the cheapest such type within a family.
-
-    :param offered: {type name: {'vcpus': int, 'memory_mb': int,
-                     'current': bool, 'x86_64': bool}}
-    """
-    pinned = (extra_specs or {}).get(INSTANCE_TYPE_SPEC)
-    if pinned:
-        if offered and pinned not in offered:
-            raise NoInstanceType(
-                'flavor pins %s=%s, which this region does not offer'
-                % (INSTANCE_TYPE_SPEC, pinned))
-        return pinned
-    fits = [(t['vcpus'], t['memory_mb'], name)
-            for name, t in offered.items()
-            if t.get('current', True) and t.get('x86_64', True)
-            and t['vcpus'] >= vcpus and t['memory_mb'] >= memory_mb]
-    if not fits:
-        raise NoInstanceType(
-            'no EC2 instance type offered here has %d vCPUs and %d MiB'
-            % (vcpus, memory_mb))
-    return min(fits)[2]
 
 
 def instance_types_from_describe(pages):

@@ -9,6 +9,7 @@ import boto3
 import pytest
 import requests
 
+from burst_nova import prices
 from localcloud import paths
 from localcloud import procs
 from localcloud import services
@@ -98,15 +99,15 @@ def test_boot_on_ec2_host_is_a_tagged_ec2_instance(boot, admin_conn,
     assert tags['openstack:user-id'] == demo_conn.current_user_id
     assert tags['openstack:managed-by'] == paths.EC2_MANAGED_BY
     assert tags['Name'] == server.name
-    # The mapped type covers the flavor (1 vCPU, 2048 MiB) and no type
-    # moto offers with fewer vCPUs or less memory would.
-    types = {t['InstanceType']: t for t in
-             ec2.describe_instance_types()['InstanceTypes']}
-    chosen = types[inst['InstanceType']]
-    assert chosen['VCpuInfo']['DefaultVCpus'] >= 1
-    assert chosen['MemoryInfo']['SizeInMiB'] >= 2048
-    assert (chosen['VCpuInfo']['DefaultVCpus'],
-            chosen['MemoryInfo']['SizeInMiB']) == (1, 2048)
+    # The mapped type is the cheapest type of the price table that the
+    # region offers and that covers the flavor (1 vCPU, 2048 MiB).
+    offered = {o['InstanceType'] for o in ec2.describe_instance_type_offerings(
+        LocationType='region')['InstanceTypeOfferings']}
+    table = prices.region_types(paths.EC2_REGION)
+    cheapest = min((t['usd_per_hour'], name) for name, t in table.items()
+                   if name in offered and t['vcpus'] >= 1
+                   and t['memory_mb'] >= 2048)[1]
+    assert inst['InstanceType'] == cheapest
     # Nova records where it runs, readable through the API.
     meta = detail.metadata
     assert meta['ec2:instance_id'] == inst['InstanceId']

@@ -8,6 +8,7 @@ from nova.compute import power_state
 
 from burst_nova.ec2 import client
 from burst_nova.ec2 import mapping
+from burst_nova import prices
 
 OFFERED = {
     't3.micro': {'vcpus': 2, 'memory_mb': 1024, 'current': True,
@@ -48,6 +49,16 @@ def test_power_state_of(state, expected):
 def test_choose_instance_type(vcpus, ram, specs, expected):
     assert mapping.choose_instance_type(vcpus, ram, specs, OFFERED) == \
         expected
+
+
+def test_cheapest_covering_type_wins_when_prices_known():
+    book = prices.PriceBook('us-east-1', overrides={'m5.large': 0.001})
+    assert mapping.choose_instance_type(1, 512, {}, OFFERED, book) == \
+        'm5.large'
+    # Without an override the shipped table prices t3.micro below c7a.
+    book = prices.PriceBook('us-east-1')
+    assert mapping.choose_instance_type(1, 512, {}, OFFERED, book) == \
+        't3.micro'
 
 
 def test_pinned_type_not_offered_is_refused():
