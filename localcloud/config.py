@@ -6,6 +6,10 @@ import sys
 from localcloud import paths
 
 VENV_ETC = os.path.join(sys.prefix, 'etc')
+# Nova's default filters, then the burst filter.
+ENABLED_FILTERS = ('ComputeFilter', 'ComputeCapabilitiesFilter',
+                   'ImagePropertiesFilter', 'ServerGroupAntiAffinityFilter',
+                   'ServerGroupAffinityFilter', 'BurstFilter')
 
 
 def _authtoken(user, s):
@@ -192,11 +196,15 @@ cores = -1
 ram = -1
 [scheduler]
 discover_hosts_in_cells_interval = 5
-# Keeps ordinary instances off the EC2 host (aggregate burst-ec2 requires
-# trait CUSTOM_BURST_EC2) until the burst scheduler filter decides.
-enable_isolated_aggregate_filtering = true
+[filter_scheduler]
+available_filters = nova.scheduler.filters.all_filters
+available_filters = burst_nova.scheduler.BurstFilter
+enabled_filters = {filters}
+[burst]
+aggregate_name = burst-ec2
 """.format(etc=etc('nova'), api_db=paths.db_url('nova_api'),
-           cell_db=paths.db_url('nova_cell1')) + _authtoken('nova', s))
+           cell_db=paths.db_url('nova_cell1'),
+           filters=','.join(ENABLED_FILTERS)) + _authtoken('nova', s))
     shutil.copy(os.path.join(VENV_ETC, 'nova', 'api-paste.ini'),
                 etc('nova', 'api-paste.ini'))
 
@@ -266,11 +274,19 @@ COMPRESS_OFFLINE = True
 COMPRESS_ENABLED = True
 TIME_ZONE = 'UTC'
 BURST_DASHBOARD = {{
-    'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {ec2!r}}},
+    'aggregate': 'burst-ec2',
+    'managed_by': {managed_by!r},
+    'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {ec2!r},
+            # moto accepts any key; against AWS leave these out and let
+            # boto3's default chain find the credentials.
+            'aws_access_key_id': 'localcloud-horizon',
+            'aws_secret_access_key': {ec2_secret!r}}},
 }}
 """.format(secret=s['horizon_secret_key'], host=paths.HOST,
            ks=paths.KEYSTONE_URL, static=os.path.join(base, 'static'),
-           ec2_region=paths.EC2_REGION, ec2=paths.EC2_URL), mode=0o644)
+           ec2_region=paths.EC2_REGION, ec2=paths.EC2_URL,
+           managed_by=paths.EC2_MANAGED_BY,
+           ec2_secret=s['ec2_secret_key']), mode=0o640)
     return base
 
 

@@ -12,6 +12,7 @@ import time
 
 import requests
 
+from burst_nova import policy
 from localcloud import config
 from localcloud import paths
 from localcloud import procs
@@ -27,10 +28,10 @@ FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
     ('m1.large', 4, 8192, 80),
     ('m1.xlarge', 8, 16384, 160),
 ]
-# Flavors that go to the EC2 host (they require its trait).
+# Flavors pinned to EC2 (extra spec burst:placement=public).
 EC2_FLAVORS = [('ec2.small', 1, 2048, 20), ('ec2.medium', 2, 4096, 40)]
-EC2_TRAIT = 'CUSTOM_BURST_EC2'
 BURST_AGGREGATE = 'burst-ec2'
+DEFAULT_POLICY = policy.BurstPolicy(enabled=True, region=paths.EC2_REGION)
 IMAGE_NAME = 'burst-demo-image'
 DEMO_NET = 'demo-net'
 HORIZON_SETTINGS = 'openstack_dashboard.settings'
@@ -462,18 +463,17 @@ def discover_hosts():
 
 
 def setup_burst_aggregate(conn):
-    """Aggregate burst-ec2 holds the EC2 host and, until the burst filter
-    decides placement, requires its trait so that ordinary instances
-    stay off it (Nova's isolated-aggregate filtering)."""
+    """Aggregate burst-ec2 holds the EC2 host; its burst:* metadata is the
+    burst policy, seeded (enabled, 80 % thresholds, no caps) when absent."""
     agg = next((a for a in conn.compute.aggregates()
                 if a.name == BURST_AGGREGATE), None)
     if agg is None:
         agg = conn.compute.create_aggregate(name=BURST_AGGREGATE)
     if paths.EC2_HOST not in (agg.hosts or []):
         agg = conn.compute.add_host_to_aggregate(agg, paths.EC2_HOST)
-    trait_key = 'trait:' + EC2_TRAIT
-    if (agg.metadata or {}).get(trait_key) != 'required':
-        conn.compute.set_aggregate_metadata(agg, {trait_key: 'required'})
+    if not any(k.startswith(policy.PREFIX) for k in agg.metadata or {}):
+        conn.compute.set_aggregate_metadata(
+            agg, policy.to_metadata(DEFAULT_POLICY))
 
 
 def setup_compute_resources(conn):
@@ -485,7 +485,7 @@ def setup_compute_resources(conn):
                                             disk=disk, is_public=True)
             if (name, vcpus, ram, disk) in EC2_FLAVORS:
                 conn.compute.create_flavor_extra_specs(
-                    fl, {'trait:' + EC2_TRAIT: 'required'})
+                    fl, {policy.PLACEMENT_SPEC: 'public'})
     demo = conn.identity.find_project('demo', ignore_missing=False)
     if not conn.network.find_network(DEMO_NET, project_id=demo.id):
         # Only a record in Neutron: the fake hypervisors send no traffic.

@@ -127,7 +127,7 @@ def test_flavor_pins_instance_type_and_image_pins_ami(boot, admin_conn, ec2):
         ec2_ami_id='ami-1e749f67')
     try:
         admin_conn.compute.create_flavor_extra_specs(fl, {
-            'trait:' + services.EC2_TRAIT: 'required',
+            'burst:placement': 'public',
             'burst:instance_type': 't3.large'})
         server = boot(name, image=image)
         (inst,) = _ec2_of(ec2, server.id)

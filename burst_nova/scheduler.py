@@ -1,0 +1,238 @@
+"""Burst scheduler filter: local hypervisors until the admin's threshold,
+then the EC2 pseudo-hypervisors, within the admin's caps.
+
+nova.conf of nova-scheduler::
+
+    [filter_scheduler]
+    available_filters = nova.scheduler.filters.all_filters
+    available_filters = burst_nova.scheduler.BurstFilter
+    enabled_filters = ComputeFilter,...,BurstFilter
+    [burst]
+    aggregate_name = burst-ec2
+
+The decision is :func:`burst_nova.policy.decide`, the function the
+dashboard's preview calls. Private utilisation is computed over the whole
+private pool from Placement (full hosts included), not only over the
+candidates Placement returned for this request; provider data is cached by
+Placement's resource provider generation, so each request costs one
+provider listing plus a refetch of the few providers that changed.
+"""
+import math
+import threading
+
+from oslo_config import cfg
+from oslo_log import log as logging
+
+from nova import exception
+from nova import objects
+from nova.scheduler.client import report
+from nova.scheduler import filters
+from nova.scheduler import utils as scheduler_utils
+
+from burst_nova import policy
+from burst_nova import prices
+
+LOG = logging.getLogger(__name__)
+CONF = cfg.CONF
+
+burst_group = cfg.OptGroup('burst', title='Cloud bursting to EC2')
+burst_opts = [
+    cfg.StrOpt('aggregate_name', default='burst-ec2',
+               help='Host aggregate holding the EC2 pseudo-hypervisors; '
+                    'its burst:* metadata is the burst policy.'),
+    cfg.DictOpt('price_overrides', default={},
+                help='Hourly USD price per EC2 instance type '
+                     '(type:price,...) for the cost cap.'),
+]
+CONF.register_group(burst_group)
+CONF.register_opts(burst_opts, group=burst_group)
+
+_PLACEMENT_VERSION = '1.17'
+
+
+def list_opts():
+    return {burst_group: burst_opts}
+
+
+class _ProviderCache(object):
+    """Inventories, usages and allocations of resource providers, refetched
+    only when a provider's generation changes."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._by_uuid = {}   # uuid -> (generation, name, data)
+
+    def providers(self, client, global_id):
+        resp = client.get('/resource_providers', version=_PLACEMENT_VERSION,
+                          global_request_id=global_id)
+        if not resp:
+            raise exception.NovaException(
+                'Placement provider listing failed: %s' % resp.status_code)
+        listed = resp.json()['resource_providers']
+        result = {}
+        for rp in listed:
+            uuid, gen = rp['uuid'], rp['generation']
+            with self._lock:
+                cached = self._by_uuid.get(uuid)
+            if cached is None or cached[0] != gen:
+                data = self._fetch(client, global_id, uuid)
+                cached = (gen, rp['name'], data)
+                with self._lock:
+                    self._by_uuid[uuid] = cached
+            result[uuid] = (rp['name'], rp.get('root_provider_uuid', uuid),
+                            cached[2])
+        with self._lock:
+            for gone in set(self._by_uuid) - set(result):
+                del self._by_uuid[gone]
+        return result
+
+    @staticmethod
+    def _fetch(client, global_id, uuid):
+        data = {}
+        for what in ('inventories', 'usages', 'allocations'):
+            resp = client.get('/resource_providers/%s/%s' % (uuid, what),
+                              version=_PLACEMENT_VERSION,
+                              global_request_id=global_id)
+            if not resp:
+                raise exception.NovaException(
+                    'Placement %s of %s failed: %s' % (
+                        what, uuid, resp.status_code))
+            body = resp.json()
+            data[what] = body.get(what, {})
+        return data
+
+
+def flavor_request(spec_obj, region, overrides):
+    """policy.Request for the flavor of a RequestSpec."""
+    flavor = spec_obj.flavor
+    extra = flavor.extra_specs or {}
+    is_bfv = 'is_bfv' in spec_obj and spec_obj.is_bfv
+    disk = (0 if is_bfv else flavor.root_gb) + flavor.ephemeral_gb + \
+        int(math.ceil(flavor.swap / 1024.0))
+    itype, price = prices.estimate(region, flavor.vcpus, flavor.memory_mb,
+                                   extra, overrides)
+    return policy.Request(vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
+                          disk_gb=disk,
+                          placement=policy.request_placement(extra),
+                          hourly_price=price, instance_type=itype)
+
+
+def public_pool(allocations, region, overrides):
+    """PublicPool from the allocations on the EC2 providers: instances,
+    vCPUs, and cost per hour of the types their flavors map to."""
+    pool = policy.PublicPool()
+    for alloc in allocations:
+        res = alloc.get('resources', {})
+        vcpus = res.get('VCPU', 0)
+        pool.instances += 1
+        pool.vcpus += vcpus
+        _itype, price = prices.estimate(region, vcpus,
+                                        res.get('MEMORY_MB', 0), {},
+                                        overrides)
+        pool.cost_per_hour += price or 0.0
+    return pool
+
+
+class BurstFilter(filters.BaseHostFilter):
+    """Keeps instances local until the burst thresholds, then sends them to
+    the EC2 pseudo-hypervisors within the caps; refuses with the reason."""
+
+    RUN_ON_REBUILD = False
+
+    _cache = _ProviderCache()
+    _logged_bad_policy = None
+
+    def host_passes(self, host_state, spec_obj):
+        raise NotImplementedError('BurstFilter decides in filter_all')
+
+    def filter_all(self, filter_obj_list, spec_obj):
+        hosts = list(filter_obj_list)
+        if scheduler_utils.request_is_rebuild(spec_obj):
+            return hosts
+        ctx = spec_obj._context
+        aggs = objects.AggregateList.get_all(ctx)
+        burst_agg = next((a for a in aggs
+                          if a.name == CONF.burst.aggregate_name), None)
+        burst_hosts = set(burst_agg.hosts or []) if burst_agg else set()
+        local_candidates = [h for h in hosts if h.host not in burst_hosts]
+        ec2_candidates = [h for h in hosts if h.host in burst_hosts]
+        pol = self._policy(burst_agg)
+        overrides = CONF.burst.price_overrides
+        try:
+            req = flavor_request(spec_obj, pol.region, overrides)
+        except policy.PolicyError as e:
+            raise exception.NoValidHost(reason=str(e))
+        private, public = self._pools(ctx, aggs, burst_hosts, pol)
+        decision = policy.decide(private, public, req, pol)
+        if decision.target == 'local' and not local_candidates:
+            # Placement found no local host with room (the pool may still
+            # count disabled hosts): the same rules then say EC2 or none.
+            private_full = policy.PrivatePool(hosts=[
+                policy.Host(h.name, h.capacity, dict(h.capacity))
+                for h in private.hosts])
+            decision = policy.decide(private_full, public, req, pol)
+        self._log(spec_obj, req, pol, decision)
+        if decision.target == 'local':
+            return local_candidates
+        if decision.target == 'ec2':
+            if not ec2_candidates:
+                raise exception.NoValidHost(
+                    reason='burst to EC2 decided (%s) but no EC2 host can '
+                           'take it' % decision.reason())
+            return ec2_candidates
+        raise exception.NoValidHost(reason='burst policy: %s' %
+                                    decision.reason())
+
+    def _policy(self, burst_agg):
+        if burst_agg is None:
+            return policy.DISABLED
+        try:
+            pol = policy.parse(burst_agg.metadata)
+        except policy.PolicyError as e:
+            signature = sorted((burst_agg.metadata or {}).items())
+            if BurstFilter._logged_bad_policy != signature:
+                BurstFilter._logged_bad_policy = signature
+                LOG.error('Burst policy in aggregate %s is malformed, '
+                          'bursting is disabled until it is fixed: %s',
+                          burst_agg.name, e)
+            return policy.DISABLED
+        BurstFilter._logged_bad_policy = None
+        return pol
+
+    def _pools(self, ctx, aggs, burst_hosts, pol):
+        client = report.report_client_singleton()
+        providers = self._cache.providers(client, ctx.global_id)
+        hosts, ec2_allocs = [], []
+        for uuid, (name, root, data) in providers.items():
+            if uuid != root or 'VCPU' not in data['inventories']:
+                continue
+            if name in burst_hosts:
+                ec2_allocs.extend(data['allocations'].values())
+                continue
+            usages = data['usages']
+            hosts.append(policy.host_from_placement(
+                name, data['inventories'], usages))
+        members = {a.name: set(a.hosts or []) for a in aggs}
+        zones = {}
+        for a in aggs:
+            az = (a.metadata or {}).get('availability_zone')
+            if az:
+                for h in a.hosts or []:
+                    zones[h] = az
+        private = policy.private_hosts(hosts, burst_hosts, pol, members,
+                                       zones)
+        return private, public_pool(ec2_allocs, pol.region,
+                                    CONF.burst.price_overrides)
+
+    @staticmethod
+    def _log(spec_obj, req, pol, decision):
+        util = ', '.join('%s %.1f%%/%g%%' % (
+            policy.RESOURCE_LABELS[rc], decision.utilisation[rc],
+            pol.enter(rc)) for rc in policy.RESOURCES)
+        LOG.info('Burst decision for instance %(uuid)s: target=%(target)s; '
+                 'private utilisation with it: %(util)s; policy revision '
+                 '%(rev)s (%(state)s); reason: %(reason)s',
+                 {'uuid': spec_obj.instance_uuid, 'target': decision.target,
+                  'util': util, 'rev': pol.revision,
+                  'state': 'enabled' if pol.enabled else 'disabled',
+                  'reason': decision.reason()})
