@@ -1,0 +1,181 @@
+"""Burst thresholds really steer placement: the policy set through the
+plugin's API layer is what nova-scheduler's BurstFilter obeys."""
+import dataclasses
+import uuid
+
+import boto3
+import pytest
+
+from burst_dashboard.api import burst as burst_api
+from burst_nova import policy
+from burst_nova import prices
+from burst_nova import scheduler
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+pytestmark = pytest.mark.integration
+
+
+def _aggregate(conn):
+    return next(a for a in conn.compute.aggregates()
+                if a.name == services.BURST_AGGREGATE)
+
+
+@pytest.fixture
+def restore_policy(admin_conn):
+    """Put the burst aggregate's burst: keys back as they were."""
+    before = {k: v for k, v in (_aggregate(admin_conn).metadata or {}).items()
+              if k.startswith(policy.PREFIX)}
+    yield before
+    agg = _aggregate(admin_conn)
+    now = {k for k in agg.metadata or {} if k.startswith(policy.PREFIX)}
+    update = dict(before, **{k: None for k in now - set(before)})
+    update[policy.REVISION_KEY] = str(int(agg.metadata.get(
+        policy.REVISION_KEY, 0)) + 1)
+    admin_conn.compute.set_aggregate_metadata(agg, update)
+
+
+@pytest.fixture
+def servers(admin_conn, demo_conn):
+    booted = []
+
+    def boot(flavor, status='ACTIVE'):
+        image = demo_conn.image.find_image(services.IMAGE_NAME)
+        fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
+        s = demo_conn.compute.create_server(
+            name='burst-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
+            flavor_id=fl.id, networks='none')
+        booted.append(s)
+        s = demo_conn.compute.wait_for_server(
+            s, status=status, failures=['ACTIVE' if status == 'ERROR'
+                                        else 'ERROR'], wait=120)
+        return admin_conn.compute.get_server(s.id)
+    yield boot
+    for s in booted:
+        demo_conn.compute.delete_server(s, ignore_missing=True)
+    for s in booted:
+        demo_conn.compute.wait_for_delete(s, wait=120)
+
+
+def _pools(admin_conn, pol):
+    """Private and public pools from Placement, as the filter sees them."""
+    burst_hosts = set(_aggregate(admin_conn).hosts or [])
+    hosts, ec2_allocs = [], []
+    for rp in admin_conn.placement.resource_providers():
+        inv = {i.resource_class: {
+            'total': i.total, 'reserved': i.reserved,
+            'allocation_ratio': i.allocation_ratio, 'max_unit': i.max_unit}
+            for i in admin_conn.placement.resource_provider_inventories(rp)}
+        if 'VCPU' not in inv:
+            continue
+        if rp.name in burst_hosts:
+            ec2_allocs += admin_conn.placement.get(
+                '/resource_providers/%s/allocations' % rp.id).json()[
+                    'allocations'].values()
+            continue
+        usages = admin_conn.placement.get(
+            '/resource_providers/%s/usages' % rp.id).json()['usages']
+        hosts.append(policy.host_from_placement(rp.name, inv, usages))
+    return (policy.private_hosts(hosts, burst_hosts, pol),
+            scheduler.public_pool(ec2_allocs, pol.region, {}))
+
+
+def _save(horizon_request, **values):
+    """Set the policy through the plugin's API layer."""
+    state = burst_api.policy_get(horizon_request)
+    fields = policy.form_values(policy.BurstPolicy(
+        enabled=True, region=paths.EC2_REGION))
+    fields.update({k: str(v) for k, v in values.items()})
+    return burst_api.policy_save(horizon_request, fields, state.revision)
+
+
+def test_threshold_keeps_instances_local_then_bursts(
+        admin_conn, horizon_request, restore_policy, servers):
+    ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                       region_name=paths.EC2_REGION,
+                       aws_access_key_id='t', aws_secret_access_key='x')
+    probe = policy.BurstPolicy(enabled=True)
+    private, _ = _pools(admin_conn, probe)
+    cap = private.capacity('MEMORY_MB')
+    # RAM threshold halfway between 3 and 4 more m1.large (8192 MiB).
+    threshold = 100.0 * (private.used('MEMORY_MB') + 3.5 * 8192) / cap
+    saved = _save(horizon_request, enter_ram_pct='%.3f' % threshold,
+                  enter_vcpu_pct=100, enter_disk_pct=100, exit_pct=5)
+    assert saved.enter_ram_pct == pytest.approx(threshold, abs=0.001)
+    # The preview (same decide()) predicts exactly what follows.
+    itype, price = prices.estimate(paths.EC2_REGION, 4, 8192, {})
+    req = policy.Request(4, 8192, 80, hourly_price=price,
+                         instance_type=itype)
+    private, public = _pools(admin_conn, saved)
+    predicted = policy.preview(private, public, req, saved, limit=5)
+    assert predicted['local'] == 3
+    hosts = [servers('m1.large').compute_host for _ in range(4)]
+    assert all(h in services.compute_hosts() for h in hosts[:3]), hosts
+    assert hosts[3] == paths.EC2_HOST
+    burst = admin_conn.compute.get_server(
+        [s for s in admin_conn.compute.servers(all_projects=True)
+         if s.compute_host == paths.EC2_HOST][-1].id)
+    live = ec2.describe_instances(Filters=[
+        {'Name': 'tag:openstack:instance-id', 'Values': [burst.id]},
+        {'Name': 'instance-state-name', 'Values': ['running']}])
+    assert len(live['Reservations']) == 1
+
+
+def test_cap_refuses_burst_with_reason(admin_conn, horizon_request,
+                                       restore_policy, servers):
+    _, public = _pools(admin_conn, policy.BurstPolicy())
+    _save(horizon_request, max_instances=public.instances)
+    failed = servers('ec2.small', status='ERROR')
+    assert 'No valid host' in failed.fault['message']
+    assert 'EC2 instance cap reached' in failed.fault['message']
+    _save(horizon_request, max_instances=public.instances + 1)
+    ok = servers('ec2.small')
+    assert ok.compute_host == paths.EC2_HOST
+
+
+def test_malformed_policy_keeps_scheduling_local(admin_conn, restore_policy,
+                                                 servers):
+    agg = _aggregate(admin_conn)
+    admin_conn.compute.set_aggregate_metadata(agg, {
+        'burst:enter_vcpu_pct': 'lots', 'burst:colour': 'red'})
+    local = servers('m1.small')
+    assert local.compute_host in services.compute_hosts()
+    refused = servers('ec2.small', status='ERROR')
+    assert 'bursting is disabled' in refused.fault['message']
+    with open(procs.log_path('nova-scheduler')) as f:
+        log = f.read()
+    assert 'is malformed, bursting is disabled' in log
+    assert 'burst:colour' in log
+
+
+def test_every_decision_is_logged(admin_conn, servers):
+    s = servers('m1.tiny')
+    with open(procs.log_path('nova-scheduler')) as f:
+        lines = [line for line in f if 'Burst decision for instance %s'
+                 % s.id in line]
+    assert len(lines) == 1
+    assert 'target=local' in lines[0] and 'vCPU' in lines[0]
+    assert 'reason:' in lines[0]
+
+
+def test_api_refuses_bad_values_and_writes_nothing(admin_conn,
+                                                   horizon_request):
+    before = _aggregate(admin_conn).metadata
+    with pytest.raises(policy.PolicyError) as e:
+        _save(horizon_request, enter_vcpu_pct=150, exit_pct=90)
+    assert 'enter_vcpu_pct' in e.value.errors
+    assert _aggregate(admin_conn).metadata == before
+
+
+def test_api_refuses_stale_revision(admin_conn, horizon_request,
+                                    restore_policy):
+    state = burst_api.policy_get(horizon_request)
+    fields = policy.form_values(dataclasses.replace(state.policy,
+                                                    enabled=True))
+    burst_api.policy_save(horizon_request, fields, state.revision)
+    before = _aggregate(admin_conn).metadata
+    with pytest.raises(burst_api.StaleRevision):
+        burst_api.policy_save(horizon_request, dict(
+            fields, enter_vcpu_pct='75'), state.revision)
+    assert _aggregate(admin_conn).metadata == before
