@@ -1,0 +1,317 @@
+"""The burst policy in Nova aggregate metadata, and the private and public
+pools its preview needs (Placement, Nova).
+
+The policy's rules (parse, validate, serialise, decide, preview) are
+:mod:`burst_nova.policy`'s; this module only reads and writes Nova and
+Placement for them.
+"""
+from concurrent import futures
+import dataclasses
+import math
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from openstack_dashboard.api import _nova
+from openstack_dashboard.api import nova
+from openstack_dashboard.api import placement
+
+from burst_nova import policy
+from burst_nova import prices
+
+MAX_WORKERS = 8
+
+
+class AggregateNotFound(Exception):
+    def __init__(self, name):
+        self.name = name
+        super().__init__(
+            _("Aggregate %s not found: bursting is not configured") % name)
+
+
+class StaleRevision(Exception):
+    """The policy was saved by someone else since the form was rendered."""
+
+    def __init__(self, revision, current):
+        self.revision = revision
+        self.current = current
+        super().__init__(
+            _("The thresholds were changed by someone else since you opened "
+              "this form (revision %(revision)s, now %(current)s). Reload "
+              "and try again.") % {'revision': revision, 'current': current})
+
+
+def _settings():
+    return getattr(settings, 'BURST_DASHBOARD', None) or {}
+
+
+def aggregate_name():
+    return _settings().get('aggregate', 'burst-ec2')
+
+
+def price_overrides():
+    return _settings().get('price_overrides') or {}
+
+
+def _parallel(calls):
+    """Run (function, *args) calls in a bounded thread pool; results in
+    order. The first exception raised is re-raised."""
+    if not calls:
+        return []
+    with futures.ThreadPoolExecutor(
+            max_workers=min(MAX_WORKERS, len(calls))) as pool:
+        running = [pool.submit(*call) for call in calls]
+    return [f.result() for f in running]
+
+
+# ---------------------------------------------------------------- policy
+def aggregate_list(request):
+    """Every host aggregate, with its hosts and metadata (one call)."""
+    return _nova.novaclient(request).aggregates.list()
+
+
+def revision_of(metadata):
+    """The ``burst:revision`` of aggregate metadata, 0 when missing or not
+    a number (a save then starts the counter again)."""
+    try:
+        return int((metadata or {}).get(policy.REVISION_KEY, 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+@dataclasses.dataclass
+class PolicyState:
+    aggregate: object   # the burst aggregate (novaclient Aggregate)
+    aggregates: list    # every aggregate, as read with it
+    policy: object      # BurstPolicy; the defaults when the metadata is bad
+    errors: dict        # metadata key -> problem, when the metadata is bad
+    revision: int
+
+    @property
+    def metadata(self):
+        """The aggregate's ``burst:`` keys."""
+        return {k: v for k, v in (self.aggregate.metadata or {}).items()
+                if k.startswith(policy.PREFIX)}
+
+
+def policy_get(request):
+    """The burst aggregate and the policy in its metadata.
+
+    :raises AggregateNotFound: no aggregate with the configured name
+    """
+    aggregates = aggregate_list(request)
+    name = aggregate_name()
+    aggregate = next((a for a in aggregates if a.name == name), None)
+    if aggregate is None:
+        raise AggregateNotFound(name)
+    revision = revision_of(aggregate.metadata)
+    try:
+        current, errors = policy.parse(aggregate.metadata), {}
+    except policy.PolicyError as e:
+        current = policy.BurstPolicy(revision=revision)
+        errors = e.errors
+    return PolicyState(aggregate, aggregates, current, errors, revision)
+
+
+def policy_save(request, values, revision):
+    """Validate ``values`` (form fields) and write them to the burst
+    aggregate, if its policy is still at ``revision``.
+
+    Only ``burst:`` keys are written; stale ones are deleted, the others
+    left alone. Returns the saved BurstPolicy (its new revision).
+
+    :raises PolicyError: bad values; nothing is written
+    :raises StaleRevision: saved by someone else since; nothing is written
+    :raises AggregateNotFound: no burst aggregate
+    """
+    try:
+        revision = int(revision)
+    except (TypeError, ValueError):
+        raise policy.PolicyError({'revision': 'must be a whole number'})
+    new = policy.validate(values, revision)
+    state = policy_get(request)
+    if state.revision != revision:
+        raise StaleRevision(revision, state.revision)
+    nova.aggregate_set_metadata(
+        request, state.aggregate.id,
+        policy.metadata_update(state.aggregate.metadata, new))
+    return dataclasses.replace(new, revision=revision + 1)
+
+
+# ---------------------------------------------------------------- pools
+@dataclasses.dataclass
+class BurstServer:
+    """An instance on a burst host, as the public pool counts it."""
+    name: str
+    instance_type: str
+    vcpus: int
+    memory_mb: int
+    extra_specs: dict
+
+
+@dataclasses.dataclass
+class PreviewData:
+    """What a preview needs from the clouds, read once; pools for a given
+    policy are then built without I/O."""
+    hosts: list          # policy.Host per compute node, named by its host
+    burst_hosts: set     # the burst aggregate's hosts
+    aggregates: dict     # aggregate name -> set of hosts
+    zones: dict          # host -> availability zone
+    servers: list        # BurstServer on the burst hosts
+    flavors: list        # flavors with their extra specs
+
+    def private_pool(self, burst_policy):
+        return policy.private_hosts(
+            self.hosts, self.burst_hosts, burst_policy,
+            aggregates=self.aggregates, zones=self.zones)
+
+    def public_pool(self, burst_policy):
+        overrides = price_overrides()
+        book = prices.PriceBook(burst_policy.region, overrides=overrides)
+        cost = 0.0
+        for s in self.servers:
+            price = book.hourly(s.instance_type) if s.instance_type else None
+            if price is None:
+                price = prices.estimate(burst_policy.region, s.vcpus,
+                                        s.memory_mb, s.extra_specs,
+                                        overrides)[1]
+            cost += price or 0.0
+        return policy.PublicPool(instances=len(self.servers),
+                                 vcpus=sum(s.vcpus for s in self.servers),
+                                 cost_per_hour=cost)
+
+
+def compute_hosts(request):
+    """policy.Host for every compute node in Placement, named by its Nova
+    host (as aggregates name hosts). Per-provider reads run in parallel."""
+    providers, hypervisors = _parallel([
+        (placement.resource_providers, request),
+        (nova.hypervisor_list, request)])
+    host_of = {}
+    for h in hypervisors:
+        host = (getattr(h, 'service_details', None) or {}).get('host')
+        host_of[h.id] = host_of[h.name] = host or h.name
+    nodes = [(p['uuid'], host_of.get(p['uuid']) or host_of.get(p['name']))
+             for p in providers if p.get('parent_provider_uuid') is None]
+    nodes = [(uuid, host) for uuid, host in nodes if host]
+    results = _parallel(
+        [(read, request, uuid) for uuid, _host in nodes
+         for read in (placement.resource_provider_inventories,
+                      placement.resource_provider_usages)])
+    return [policy.host_from_placement(host, results[2 * i],
+                                       results[2 * i + 1])
+            for i, (_uuid, host) in enumerate(nodes)]
+
+
+def availability_zones(request):
+    """{host: availability zone}."""
+    return {host: zone.name
+            for zone in nova.availability_zone_list(request, detailed=True)
+            for host in (zone.hosts or {})}
+
+
+def burst_servers(request, hosts):
+    """Every project's servers on the given (burst) hosts."""
+    lists = _parallel([
+        (nova.server_list, request, {'all_tenants': True, 'host': host})
+        for host in sorted(hosts)])
+    return [s for servers, _more in lists for s in servers]
+
+
+def flavor_list(request):
+    """Every flavor (public and private) with its extra specs."""
+    return nova.flavor_list(request, is_public=None, get_extras=True)
+
+
+def _flavor_id(server):
+    flavor = getattr(server, 'flavor', None) or {}
+    return flavor.get('id') if isinstance(flavor, dict) else flavor
+
+
+def _flavor_get(request, flavor_id):
+    try:
+        return nova.flavor_get(request, flavor_id, get_extras=True)
+    except Exception:
+        return None   # deleted or hidden: counted without its size
+
+
+def preview_data(request, state):
+    """Read everything a preview of ``state``'s aggregate needs, in
+    parallel."""
+    hosts, zones, servers, flavors = _parallel([
+        (compute_hosts, request),
+        (availability_zones, request),
+        (burst_servers, request, state.aggregate.hosts or ()),
+        (flavor_list, request)])
+    by_id = {f.id: f for f in flavors}
+    missing = sorted({_flavor_id(s) for s in servers} - set(by_id) -
+                     {None})
+    by_id.update(zip(missing, _parallel(
+        [(_flavor_get, request, fid) for fid in missing])))
+    burst = []
+    for s in servers:
+        flavor = by_id.get(_flavor_id(s))
+        burst.append(BurstServer(
+            name=s.name,
+            instance_type=(s.metadata or {}).get('ec2:instance_type'),
+            vcpus=getattr(flavor, 'vcpus', 0) or 0,
+            memory_mb=getattr(flavor, 'ram', 0) or 0,
+            extra_specs=dict(getattr(flavor, 'extra_specs', None) or {})))
+    return PreviewData(
+        hosts=hosts, burst_hosts=set(state.aggregate.hosts or ()),
+        aggregates={a.name: set(a.hosts or ()) for a in state.aggregates},
+        zones=zones, servers=burst, flavors=list(flavors))
+
+
+def flavor_request(flavor, region):
+    """policy.Request for one instance of a flavor (raises PolicyError for
+    a bad ``burst:placement``)."""
+    specs = dict(getattr(flavor, 'extra_specs', None) or {})
+    swap_gb = math.ceil((int(getattr(flavor, 'swap', 0) or 0)) / 1024.0)
+    vcpus, ram = flavor.vcpus, flavor.ram
+    instance_type, price = prices.estimate(region, vcpus, ram, specs,
+                                           price_overrides())
+    return policy.Request(
+        vcpus=vcpus, memory_mb=ram,
+        disk_gb=(flavor.disk or 0) + (
+            getattr(flavor, 'ephemeral', 0) or 0) + swap_gb,
+        placement=policy.request_placement(specs),
+        hourly_price=price, instance_type=instance_type)
+
+
+@dataclasses.dataclass
+class PreviewRow:
+    flavor: object
+    placement: str
+    instance_type: str
+    hourly_price: float
+    local: int
+    ec2: int
+    stop: str
+
+
+def preview(data, burst_policy, placements=('public', 'auto')):
+    """What the next instances of each flavor pinned to one of
+    ``placements`` do under ``burst_policy``: a PreviewRow per flavor."""
+    private = data.private_pool(burst_policy)
+    public = data.public_pool(burst_policy)
+    rows = []
+    for flavor in sorted(data.flavors, key=lambda f: (f.vcpus, f.ram,
+                                                      f.name)):
+        specs = getattr(flavor, 'extra_specs', None) or {}
+        try:
+            request = flavor_request(flavor, burst_policy.region)
+        except policy.PolicyError as e:
+            rows.append(PreviewRow(
+                flavor, specs.get(policy.PLACEMENT_SPEC), None, None, 0, 0,
+                '%s %s' % (policy.PLACEMENT_SPEC,
+                           e.errors[policy.PLACEMENT_SPEC])))
+            continue
+        if request.placement not in placements:
+            continue
+        result = policy.preview(private, public, request, burst_policy)
+        rows.append(PreviewRow(flavor, request.placement,
+                               request.instance_type, request.hourly_price,
+                               result['local'], result['ec2'],
+                               result['stop']))
+    return rows
