@@ -23,7 +23,8 @@ class RegistrationTests(test.TestCase):
         admin = horizon.get_dashboard('admin')
         group = admin.get_panel_group('cloud_bursting')
         self.assertEqual('Cloud Bursting', str(group.name))
-        self.assertEqual(['burst_capacity'], list(group.panels))
+        self.assertEqual(['burst_capacity', 'burst_thresholds'],
+                         list(group.panels))
         panel = admin.get_panel('burst_capacity')
         self.assertEqual('Capacity', str(panel.name))
 

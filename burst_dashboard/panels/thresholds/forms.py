@@ -1,0 +1,81 @@
+from django.utils.translation import gettext_lazy as _
+
+from horizon import exceptions
+from horizon import forms
+from horizon import messages
+
+from burst_dashboard.api import burst as burst_api
+from burst_nova import policy
+
+
+def _pct(label):
+    # A CharField, so that any text reaches policy.validate for its message.
+    return forms.CharField(label=label, required=False, max_length=32,
+                           help_text=_("A percentage from 0 to 100."))
+
+
+def _cap(label, help_text):
+    return forms.CharField(label=label, required=False, max_length=32,
+                           help_text=help_text)
+
+
+class ThresholdsForm(forms.SelfHandlingForm):
+    enabled = forms.BooleanField(
+        label=_("Bursting enabled"), required=False,
+        help_text=_("Send new instances to EC2 once the private cloud "
+                    "passes a threshold."))
+    enter_vcpu_pct = _pct(_("Enter threshold: vCPU (%)"))
+    enter_ram_pct = _pct(_("Enter threshold: RAM (%)"))
+    enter_disk_pct = _pct(_("Enter threshold: disk (%)"))
+    exit_pct = forms.CharField(
+        label=_("Exit threshold (%)"), required=False, max_length=32,
+        help_text=_("Below every enter threshold: EC2 instances that would "
+                    "fit back under it are repatriation candidates."))
+    max_instances = _cap(_("Maximum EC2 instances"),
+                         _("Empty: no cap."))
+    max_vcpus = _cap(_("Maximum EC2 vCPUs"), _("Empty: no cap."))
+    max_cost_per_hour = _cap(_("Maximum EC2 cost per hour (USD)"),
+                             _("Empty: no cap."))
+    region = forms.CharField(label=_("EC2 region"), required=False,
+                             max_length=64)
+    private_aggregates = forms.CharField(
+        label=_("Private aggregates"), required=False,
+        max_length=policy.MAX_VALUE_LEN,
+        help_text=_("Comma-separated aggregate names that make up the "
+                    "private pool. Empty: every compute host outside the "
+                    "burst aggregate."))
+    private_zones = forms.CharField(
+        label=_("Private availability zones"), required=False,
+        max_length=policy.MAX_VALUE_LEN,
+        help_text=_("Comma-separated availability zones. Empty: all."))
+    revision = forms.IntegerField(widget=forms.HiddenInput())
+
+    def clean(self):
+        data = super().clean()
+        values = {f: data[f] for f in policy.FIELDS if f in data}
+        try:
+            data['policy'] = policy.validate(values, data.get('revision', 0))
+        except policy.PolicyError as e:
+            self._add_errors(e.errors)
+        return data
+
+    def _add_errors(self, errors):
+        for field, message in sorted(errors.items()):
+            self.add_error(field if field in self.fields else None, message)
+
+    def handle(self, request, data):
+        values = {f: data[f] for f in policy.FIELDS}
+        try:
+            saved = burst_api.policy_save(request, values, data['revision'])
+        except policy.PolicyError as e:
+            self._add_errors(e.errors)
+            return False
+        except (burst_api.StaleRevision, burst_api.AggregateNotFound) as e:
+            self.add_error(None, str(e))
+            return False
+        except Exception:
+            exceptions.handle(request, _("Unable to save the thresholds."))
+            return False
+        messages.success(request, _("Saved the burst thresholds (revision "
+                                    "%d).") % saved.revision)
+        return True
