@@ -7,7 +7,12 @@ per-type overrides from settings. No Nova or Django import.
 """
 import functools
 import json
+import logging
 import os
+import threading
+import time
+
+LOG = logging.getLogger(__name__)
 
 INSTANCE_TYPE_SPEC = 'burst:instance_type'
 _TABLE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'data',
@@ -93,9 +98,12 @@ def choose_instance_type(vcpus, memory_mb, extra_specs, offered,
     return min(fits)[-1]
 
 
-def estimate(region, vcpus, memory_mb, extra_specs, overrides=None):
-    """(instance type, USD/h or None) a flavor would get, from the table:
-    what the scheduler and the dashboard use for the cost cap."""
+def estimate(region, vcpus, memory_mb, extra_specs, overrides=None,
+             lookup=None):
+    """(instance type, USD/h or None) a flavor would get: the cheapest
+    covering type of the table (or the pinned one), priced by ``lookup``
+    (a PriceLookup: Pricing API, then table) when given. What the scheduler
+    and the dashboard use for the cost cap."""
     book = PriceBook(region, overrides)
     offered = region_types(region)
     try:
@@ -103,12 +111,60 @@ def estimate(region, vcpus, memory_mb, extra_specs, overrides=None):
                                      offered, book)
     except NoInstanceType:
         return None, None
+    if lookup is not None:
+        return itype, lookup.book([itype]).hourly(itype)
     return itype, book.hourly(itype)
+
+
+class PriceLookup(object):
+    """Prices from the AWS Pricing API where it answers, cached for ``ttl``
+    seconds; when it does not answer, it is left alone for ``retry_after``
+    seconds and the shipped table is used. Overrides always win.
+
+    :param client_factory: callable returning a boto3 ``pricing`` client,
+        or None to use the table only.
+    """
+
+    def __init__(self, region, overrides=None, client_factory=None,
+                 ttl=24 * 3600, retry_after=3600):
+        self.region = region
+        self.overrides = overrides or {}
+        self._factory = client_factory
+        self._ttl = ttl
+        self._retry_after = retry_after
+        self._lock = threading.Lock()
+        self._fetched = {}        # type -> (time, price)
+        self._down_until = 0.0
+
+    def book(self, instance_types):
+        now = time.monotonic()
+        wanted = [t for t in set(instance_types) if t and
+                  (t not in self._fetched or
+                   now - self._fetched[t][0] > self._ttl)]
+        if wanted and self._factory and now >= self._down_until:
+            try:
+                client = self._factory()
+                for itype in wanted:
+                    price = from_pricing_api(client, self.region, itype)
+                    with self._lock:
+                        self._fetched[itype] = (now, price)
+            except Exception as e:  # any failure: use the table for now
+                self._down_until = now + self._retry_after
+                LOG.warning('AWS Pricing API did not answer (%s); using the '
+                            'price table of %s for %ds', type(e).__name__,
+                            table_date(), self._retry_after)
+        with self._lock:
+            fetched = {k: v[1] for k, v in self._fetched.items()
+                       if v[1] is not None}
+        return PriceBook(self.region, self.overrides, fetched)
+
+    def available(self):
+        return self._factory is not None and \
+            time.monotonic() >= self._down_until
 
 
 def from_pricing_api(pricing_client, region, instance_type):
     """On-demand Linux USD/h from the AWS Pricing API, or None."""
-    import json as _json
     resp = pricing_client.get_products(
         ServiceCode='AmazonEC2', MaxResults=1, Filters=[
             {'Type': 'TERM_MATCH', 'Field': f, 'Value': v} for f, v in (
@@ -116,7 +172,7 @@ def from_pricing_api(pricing_client, region, instance_type):
                 ('operatingSystem', 'Linux'), ('tenancy', 'Shared'),
                 ('preInstalledSw', 'NA'), ('capacitystatus', 'Used'))])
     for item in resp.get('PriceList', []):
-        product = _json.loads(item) if isinstance(item, str) else item
+        product = json.loads(item) if isinstance(item, str) else item
         for term in product.get('terms', {}).get('OnDemand', {}).values():
             for dim in term.get('priceDimensions', {}).values():
                 usd = dim.get('pricePerUnit', {}).get('USD')

@@ -43,6 +43,11 @@ burst_opts = [
     cfg.DictOpt('price_overrides', default={},
                 help='Hourly USD price per EC2 instance type '
                      '(type:price,...) for the cost cap.'),
+    cfg.BoolOpt('use_pricing_api', default=True,
+                help='Ask the AWS Pricing API for prices (boto3 default '
+                     'credential chain), else use the shipped table.'),
+    cfg.StrOpt('pricing_endpoint_url',
+               help='Pricing API endpoint; unset for AWS itself.'),
 ]
 CONF.register_group(burst_group)
 CONF.register_opts(burst_opts, group=burst_group)
@@ -102,6 +107,29 @@ class _ProviderCache(object):
         return data
 
 
+_LOOKUPS = {}
+
+
+def _pricing_client():
+    import boto3
+    from botocore import config as bconfig
+    return boto3.session.Session().client(
+        'pricing', region_name='us-east-1',
+        endpoint_url=CONF.burst.pricing_endpoint_url or None,
+        config=bconfig.Config(connect_timeout=3, read_timeout=5,
+                              retries={'mode': 'standard',
+                                       'max_attempts': 2}))
+
+
+def price_lookup(region):
+    """One PriceLookup per region for this scheduler process."""
+    if region not in _LOOKUPS:
+        _LOOKUPS[region] = prices.PriceLookup(
+            region, CONF.burst.price_overrides,
+            _pricing_client if CONF.burst.use_pricing_api else None)
+    return _LOOKUPS[region]
+
+
 def flavor_request(spec_obj, region, overrides):
     """policy.Request for the flavor of a RequestSpec."""
     flavor = spec_obj.flavor
@@ -110,16 +138,16 @@ def flavor_request(spec_obj, region, overrides):
     disk = (0 if is_bfv else flavor.root_gb) + flavor.ephemeral_gb + \
         int(math.ceil(flavor.swap / 1024.0))
     itype, price = prices.estimate(region, flavor.vcpus, flavor.memory_mb,
-                                   extra, overrides)
+                                   extra, overrides, price_lookup(region))
     return policy.Request(vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
                           disk_gb=disk,
                           placement=policy.request_placement(extra),
                           hourly_price=price, instance_type=itype)
 
 
-def public_pool(allocations, region, overrides):
+def public_pool(allocations, region, overrides, lookup=None):
     """PublicPool from the allocations on the EC2 providers: instances,
-    vCPUs, and cost per hour of the types their flavors map to."""
+    vCPUs, and cost per hour of the types their resources map to."""
     pool = policy.PublicPool()
     for alloc in allocations:
         res = alloc.get('resources', {})
@@ -128,7 +156,7 @@ def public_pool(allocations, region, overrides):
         pool.vcpus += vcpus
         _itype, price = prices.estimate(region, vcpus,
                                         res.get('MEMORY_MB', 0), {},
-                                        overrides)
+                                        overrides, lookup)
         pool.cost_per_hour += price or 0.0
     return pool
 
@@ -222,7 +250,8 @@ class BurstFilter(filters.BaseHostFilter):
         private = policy.private_hosts(hosts, burst_hosts, pol, members,
                                        zones)
         return private, public_pool(ec2_allocs, pol.region,
-                                    CONF.burst.price_overrides)
+                                    CONF.burst.price_overrides,
+                                    price_lookup(pol.region))
 
     @staticmethod
     def _log(spec_obj, req, pol, decision):

@@ -202,9 +202,12 @@ available_filters = burst_nova.scheduler.BurstFilter
 enabled_filters = {filters}
 [burst]
 aggregate_name = burst-ec2
+# moto has no Pricing API (it answers 500): prices come from the table.
+pricing_endpoint_url = {moto}
 """.format(etc=etc('nova'), api_db=paths.db_url('nova_api'),
            cell_db=paths.db_url('nova_cell1'),
-           filters=','.join(ENABLED_FILTERS)) + _authtoken('nova', s))
+           filters=','.join(ENABLED_FILTERS),
+           moto=paths.EC2_URL) + _authtoken('nova', s))
     shutil.copy(os.path.join(VENV_ETC, 'nova', 'api-paste.ini'),
                 etc('nova', 'api-paste.ini'))
 

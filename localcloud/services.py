@@ -408,6 +408,9 @@ def start_api(name):
     procs.start(name, [
         procs.venv_bin('gunicorn'), '--no-control-socket', '--workers', '1',
         '--threads', '4', '--timeout', '120', '--graceful-timeout', '5',
+        # No keep-alive: a client reusing a connection the server is just
+        # closing gets 'Remote end closed connection without response'.
+        '--keep-alive', '0',
         '--bind', '%s:%d' % (paths.HOST, paths.PORTS[name]),
         'localcloud.wsgi.%s:application' % app], env=_env())
 
@@ -550,6 +553,9 @@ def start_horizon():
     procs.start('horizon', [
         procs.venv_bin('gunicorn'), '--no-control-socket', '--workers', '2',
         '--threads', '4', '--timeout', '120', '--graceful-timeout', '5',
+        # No keep-alive: a client reusing a connection the server is just
+        # closing gets 'Remote end closed connection without response'.
+        '--keep-alive', '0',
         '--bind', '%s:%d' % (paths.HOST, paths.PORTS['horizon']),
         'localcloud.wsgi.horizon:application'],
         env=dict(_env(), DJANGO_SETTINGS_MODULE=HORIZON_SETTINGS))

@@ -209,3 +209,37 @@ def test_bad_placement_spec():
     with pytest.raises(policy.PolicyError):
         policy.request_placement({'burst:placement': 'cloud'})
     assert policy.request_placement({}) == 'auto'
+
+
+# ------------------------------------------------------------ prices
+def test_pricing_api_answer_parsed_and_preferred():
+    import boto3
+    from botocore.stub import Stubber
+    from burst_nova import prices
+    client = boto3.client('pricing', region_name='us-east-1',
+                          aws_access_key_id='a', aws_secret_access_key='b')
+    product = ('{"terms": {"OnDemand": {"X": {"priceDimensions": {"Y": '
+               '{"pricePerUnit": {"USD": "0.0123"}}}}}}}')
+    with Stubber(client) as stub:
+        stub.add_response('get_products', {'PriceList': [product]})
+        lookup = prices.PriceLookup('us-east-1', client_factory=lambda:
+                                    client)
+        book = lookup.book(['t3.micro'])
+    assert book.price('t3.micro') == (0.0123, 'pricing-api')
+    assert book.price('m5.large')[1].startswith('table ')
+    assert prices.PriceBook('us-east-1', {'m5.large': 9}).price(
+        'm5.large') == (9.0, 'settings')
+
+
+def test_pricing_api_down_falls_back_to_table_and_backs_off():
+    from burst_nova import prices
+    calls = []
+
+    def broken():
+        calls.append(1)
+        raise RuntimeError('500')
+    lookup = prices.PriceLookup('us-east-1', client_factory=broken)
+    assert lookup.book(['t3.micro']).price('t3.micro') == (
+        0.0104, 'table %s' % prices.table_date())
+    lookup.book(['t3.small'])
+    assert len(calls) == 1 and not lookup.available()
