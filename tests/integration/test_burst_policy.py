@@ -179,3 +179,23 @@ def test_api_refuses_stale_revision(admin_conn, horizon_request,
         burst_api.policy_save(horizon_request, dict(
             fields, enter_vcpu_pct='75'), state.revision)
     assert _aggregate(admin_conn).metadata == before
+
+
+def test_nova_api_refuses_bad_burst_extra_specs(admin_conn):
+    """From microversion 2.86 nova-api validates extra specs, ours too."""
+    fl = admin_conn.compute.create_flavor(
+        name='burst-bad-%s' % uuid.uuid4().hex[:6], vcpus=1, ram=512, disk=1)
+
+    def put(value):
+        return admin_conn.compute.post(
+            '/flavors/%s/os-extra_specs' % fl.id, microversion='2.86',
+            json={'extra_specs': {'burst:placement': value}})
+    try:
+        bad = put('cloud')
+        assert bad.status_code == 400
+        assert 'auto, private, public' in bad.text
+        assert put('private').status_code == 200
+        assert admin_conn.compute.fetch_flavor_extra_specs(
+            fl).extra_specs == {'burst:placement': 'private'}
+    finally:
+        admin_conn.compute.delete_flavor(fl)
