@@ -352,6 +352,19 @@ class BurstApiPoolTests(test.TestCase):
         self.assertEqual(0, large.ec2)
         self.assertIn('bursting is disabled', large.stop)
 
+    def test_flavor_request_counts_ephemeral_and_swap(self):
+        flavor = sdk_flavor.Flavor(
+            id='f', name='f', vcpus=2, ram=4096, disk=20, ephemeral=10,
+            swap=512, extra_specs={policy.PLACEMENT_SPEC: 'Public',
+                                   prices.INSTANCE_TYPE_SPEC: 'm5.large'})
+        req = burst_api.flavor_request(flavor, 'us-east-1')
+        self.assertEqual((2, 4096, 31), (req.vcpus, req.memory_mb,
+                                         req.disk_gb))
+        self.assertEqual('public', req.placement)
+        self.assertEqual('m5.large', req.instance_type)
+        self.assertEqual(prices.PriceBook('us-east-1').hourly('m5.large'),
+                         req.hourly_price)
+
     def test_preview_bad_flavor_placement(self):
         data = _data(flavors=[_flavor('odd', 1, 512, 1, placement='moon')])
         row = burst_api.preview(data, policy.validate(GOOD))[0]
