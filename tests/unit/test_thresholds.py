@@ -24,6 +24,8 @@ REAL_POLICY = override_settings(
     POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 
 POLICY_GET = burst_api.policy_get   # the real one, while tests mock it
+INDEX_MOCKS = {burst_api: ['policy_get', 'preview_data']}
+UPDATE_MOCKS = {burst_api: ['policy_get', 'policy_save', 'preview_data']}
 GOOD = {'enabled': 'true', 'enter_vcpu_pct': '75', 'enter_ram_pct': '80',
         'enter_disk_pct': '90', 'exit_pct': '50', 'max_instances': '3',
         'max_vcpus': '', 'max_cost_per_hour': '', 'region': 'us-east-1',
@@ -372,9 +374,9 @@ class BurstApiPoolTests(test.TestCase):
         self.assertIn('burst:placement must be one of', row.stop)
 
 
-@test.create_mocks({burst_api: ['policy_get', 'preview_data']})
 class IndexViewTests(test.BaseAdminViewTests):
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_shows_policy_revision_and_preview(self):
         self.mock_policy_get.return_value = _state(_meta())
         self.mock_preview_data.return_value = _data()
@@ -400,6 +402,7 @@ class IndexViewTests(test.BaseAdminViewTests):
         self.mock_preview_data.assert_called_once_with(
             test.IsHttpRequest(), self.mock_policy_get.return_value)
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_malformed_metadata(self):
         meta = _meta()
         meta.update({'burst:exit_pct': 'half', 'burst:colour': 'red'})
@@ -415,14 +418,21 @@ class IndexViewTests(test.BaseAdminViewTests):
         self.assertContains(res, 'half')
         self.assertContains(res, 'Edit Thresholds')
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_without_policy(self):
         self.mock_policy_get.return_value = _state(
             {'trait:CUSTOM_BURST_EC2': 'required'})
         self.mock_preview_data.return_value = _data()
         res = self.client.get(INDEX_URL)
         self.assertContains(res, 'has no burst policy yet')
-        self.assertContains(res, 'bursting disabled: local')
+        self.assertContains(res, '<strong class="burst-revision">0</strong>',
+                            html=True)
+        self.assertContains(
+            res, 'the next 4 instances of m1.large stay local, then EC2 '
+                 'takes 0 (caps allow 0 more); stops because: no local host '
+                 'can take it and bursting is disabled')
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_missing_aggregate(self):
         self.mock_policy_get.side_effect = burst_api.AggregateNotFound(
             'burst-ec2')
@@ -433,6 +443,7 @@ class IndexViewTests(test.BaseAdminViewTests):
         self.assertNotContains(res, UPDATE_URL)
         self.mock_preview_data.assert_not_called()
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_nova_error(self):
         self.mock_policy_get.side_effect = nova_exceptions.ClientException(
             500, 'nova is down')
@@ -441,6 +452,7 @@ class IndexViewTests(test.BaseAdminViewTests):
         self.assertMessageCount(res, error=1)
         self.assertNotContains(res, UPDATE_URL)
 
+    @test.create_mocks(INDEX_MOCKS)
     def test_index_placement_error_keeps_policy(self):
         self.mock_policy_get.return_value = _state(_meta())
         self.mock_preview_data.side_effect = self.exceptions.nova
@@ -451,8 +463,6 @@ class IndexViewTests(test.BaseAdminViewTests):
         self.assertContains(res, UPDATE_URL)
 
 
-@test.create_mocks({burst_api: ['policy_get', 'policy_save',
-                                'preview_data']})
 class UpdateViewTests(test.BaseAdminViewTests):
 
     def _post(self, **fields):
@@ -461,6 +471,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
             data.pop('enabled')
         return self.client.post(UPDATE_URL, data)
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_get_shows_current_values(self):
         self.mock_policy_get.return_value = _state(_meta())
         res = self.client.get(UPDATE_URL)
@@ -471,6 +482,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
         self.assertIs(True, form.initial['enabled'])
         self.assertContains(res, 'Preview')
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_get_malformed_starts_from_defaults(self):
         meta = _meta()
         meta['burst:enter_vcpu_pct'] = 'lots'
@@ -482,12 +494,14 @@ class UpdateViewTests(test.BaseAdminViewTests):
         self.assertEqual(7, form.initial['revision'])
         self.assertContains(res, 'is malformed')
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_get_missing_aggregate_redirects(self):
         self.mock_policy_get.side_effect = burst_api.AggregateNotFound(
             'burst-ec2')
         res = self.client.get(UPDATE_URL)
         self.assertRedirectsNoFollow(res, INDEX_URL)
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_bad_input_field_errors_and_no_save(self):
         self.mock_policy_get.return_value = _state(_meta())
         res = self._post(enter_vcpu_pct='abc', enter_disk_pct='101',
@@ -500,6 +514,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
         self.assertIn('AWS region', errors['region'][0])
         self.mock_policy_save.assert_not_called()
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_exit_not_below_enter(self):
         self.mock_policy_get.return_value = _state(_meta())
         res = self._post(exit_pct='90', enter_vcpu_pct='80')
@@ -508,6 +523,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
                       res.context['form'].errors['exit_pct'][0])
         self.mock_policy_save.assert_not_called()
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_good_input_saved(self):
         self.mock_policy_save.return_value = policy.validate(GOOD, 8)
         res = self._post(max_cost_per_hour=' 2.5 ')
@@ -519,12 +535,14 @@ class UpdateViewTests(test.BaseAdminViewTests):
         self.assertMessageCount(success=1)
         self.mock_policy_get.assert_not_called()
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_disabled_saved(self):
         self.mock_policy_save.return_value = policy.validate(GOOD, 8)
         self._post(enabled='')
         values = self.mock_policy_save.call_args[0][1]
         self.assertIs(False, values['enabled'])
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_stale_revision_refused(self):
         self.mock_policy_get.return_value = _state(_meta())
         self.mock_policy_save.side_effect = burst_api.StaleRevision(7, 8)
@@ -535,13 +553,16 @@ class UpdateViewTests(test.BaseAdminViewTests):
                                  '(revision 7, now 8). Reload and try '
                                  'again.')
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_save_nova_error_is_a_message(self):
         self.mock_policy_get.return_value = _state(_meta())
         self.mock_policy_save.side_effect = self.exceptions.nova
         res = self._post()
         self.assertEqual(200, res.status_code)
-        self.assertMessageCount(error=1)
+        self.assertMessageCount(res, error=1)
+        self.assertEqual([], res.context['form'].errors.get('__all__', []))
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_preview_without_saving(self):
         self.mock_policy_get.return_value = _state(_meta())
         self.mock_preview_data.return_value = _data()
@@ -557,6 +578,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
         # The typed values stay in the form.
         self.assertEqual('60', res.context['form'].data['enter_vcpu_pct'])
 
+    @test.create_mocks(UPDATE_MOCKS)
     def test_preview_of_bad_input_shows_errors_only(self):
         self.mock_policy_get.return_value = _state(_meta())
         res = self._post(exit_pct='95', preview='1')

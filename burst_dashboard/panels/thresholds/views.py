@@ -127,9 +127,9 @@ class UpdateView(forms.ModalFormView):
         return context
 
     def _preview(self, new_policy):
-        """[(flavor, now, with the typed values)] per flavor."""
+        """[(PreviewRow with the typed values, PreviewRow now)]."""
+        state = self._state()
         try:
-            state = self._state()
             data = burst_api.preview_data(self.request, state)
             now = {r.flavor.id: r
                    for r in burst_api.preview(data, state.policy)}
