@@ -23,6 +23,7 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova import context as nova_context
 from nova import exception
 from nova import objects
 from nova.scheduler.client import report
@@ -60,8 +61,8 @@ def list_opts():
 
 
 class _ProviderCache(object):
-    """Inventories, usages and allocations of resource providers, refetched
-    only when a provider's generation changes."""
+    """Inventories and usages of resource providers, refetched only when a
+    provider's generation changes."""
 
     def __init__(self):
         self._lock = threading.Lock()
@@ -94,7 +95,7 @@ class _ProviderCache(object):
     @staticmethod
     def _fetch(client, global_id, uuid):
         data = {}
-        for what in ('inventories', 'usages', 'allocations'):
+        for what in ('inventories', 'usages'):
             resp = client.get('/resource_providers/%s/%s' % (uuid, what),
                               version=_PLACEMENT_VERSION,
                               global_request_id=global_id)
@@ -145,20 +146,27 @@ def flavor_request(spec_obj, region, overrides):
                           hourly_price=price, instance_type=itype)
 
 
-def public_pool(allocations, region, overrides, lookup=None):
-    """PublicPool from the allocations on the EC2 providers: instances,
-    vCPUs, and cost per hour of the types their resources map to."""
-    pool = policy.PublicPool()
-    for alloc in allocations:
-        res = alloc.get('resources', {})
-        vcpus = res.get('VCPU', 0)
-        pool.instances += 1
-        pool.vcpus += vcpus
-        _itype, price = prices.estimate(region, vcpus,
-                                        res.get('MEMORY_MB', 0), {},
-                                        overrides, lookup)
-        pool.cost_per_hour += price or 0.0
-    return pool
+def burst_instances(ctx, burst_hosts):
+    """policy.PublicInstance for every instance on the EC2 hosts, read from
+    every cell at once (Nova's scatter-gather)."""
+    if not burst_hosts:
+        return []
+    results = nova_context.scatter_gather_all_cells(
+        ctx, objects.InstanceList.get_by_filters,
+        {'host': sorted(burst_hosts), 'deleted': False},
+        expected_attrs=['flavor', 'metadata'])
+    found = []
+    for cell_uuid, result in results.items():
+        if nova_context.is_cell_failure_sentinel(result):
+            raise exception.NovaException(
+                'cell %s did not answer: %s' % (cell_uuid, result))
+        for inst in result:
+            found.append(policy.PublicInstance(
+                vcpus=inst.flavor.vcpus, memory_mb=inst.flavor.memory_mb,
+                extra_specs=dict(inst.flavor.extra_specs or {}),
+                instance_type=(inst.metadata or {}).get(
+                    'ec2:instance_type')))
+    return found
 
 
 class BurstFilter(filters.BaseHostFilter):
@@ -230,18 +238,17 @@ class BurstFilter(filters.BaseHostFilter):
     def _pools(self, ctx, aggs, burst_hosts, pol):
         client = report.report_client_singleton()
         providers = self._cache.providers(client, ctx.global_id)
-        hosts, ec2_allocs = [], []
+        hosts = []
         for uuid, (name, root, data) in providers.items():
-            if uuid != root or 'VCPU' not in data['inventories']:
-                continue
-            if name in burst_hosts:
-                ec2_allocs.extend(data['allocations'].values())
+            if uuid != root or 'VCPU' not in data['inventories'] or \
+                    name in burst_hosts:
                 continue
             usages = data['usages']
             hosts.append(policy.host_from_placement(
                 name, data['inventories'], usages))
         members = {a.name: set(a.hosts or []) for a in aggs}
-        zones = {}
+        # Hosts in no zone aggregate are in Nova's default zone.
+        zones = {h.name: CONF.default_availability_zone for h in hosts}
         for a in aggs:
             az = (a.metadata or {}).get('availability_zone')
             if az:
@@ -249,9 +256,10 @@ class BurstFilter(filters.BaseHostFilter):
                     zones[h] = az
         private = policy.private_hosts(hosts, burst_hosts, pol, members,
                                        zones)
-        return private, public_pool(ec2_allocs, pol.region,
-                                    CONF.burst.price_overrides,
-                                    price_lookup(pol.region))
+        public = policy.public_pool_of(
+            burst_instances(ctx, burst_hosts), pol.region,
+            CONF.burst.price_overrides, price_lookup(pol.region))
+        return private, public
 
     @staticmethod
     def _log(spec_obj, req, pol, decision):

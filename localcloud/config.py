@@ -278,6 +278,8 @@ COMPRESS_ENABLED = True
 TIME_ZONE = 'UTC'
 BURST_DASHBOARD = {{
     'aggregate': 'burst-ec2',
+    # moto has no Pricing API (it answers 500): prices come from the table.
+    'pricing_endpoint_url': {ec2!r},
     'managed_by': {managed_by!r},
     'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {ec2!r},
             # moto accepts any key; against AWS leave these out and let

@@ -53,6 +53,37 @@ def price_overrides():
     return _settings().get('price_overrides') or {}
 
 
+_LOOKUPS = {}
+
+
+def _pricing_client():
+    """boto3 client of the AWS Pricing API (it lives in us-east-1), with
+    the credentials of BURST_DASHBOARD['ec2'] or boto3's default chain."""
+    import boto3
+    from botocore import config as bconfig
+    ec2 = _settings().get('ec2', {})
+    keys = {k: ec2[k] for k in ('aws_access_key_id', 'aws_secret_access_key',
+                                'aws_session_token') if ec2.get(k)}
+    return boto3.session.Session(**keys).client(
+        'pricing', region_name='us-east-1',
+        endpoint_url=_settings().get('pricing_endpoint_url') or None,
+        config=bconfig.Config(connect_timeout=3, read_timeout=5,
+                              retries={'mode': 'standard',
+                                       'max_attempts': 2}))
+
+
+def price_lookup(region):
+    """Prices for a region: the Pricing API where it answers (cached), else
+    the shipped table; BURST_DASHBOARD['price_overrides'] win. Same rules
+    as nova-scheduler's burst filter."""
+    if region not in _LOOKUPS:
+        use_api = _settings().get('use_pricing_api', True)
+        _LOOKUPS[region] = prices.PriceLookup(
+            region, None, _pricing_client if use_api else None)
+    _LOOKUPS[region].overrides = price_overrides()
+    return _LOOKUPS[region]
+
+
 def _parallel(calls):
     """Run (function, *args) calls in a bounded thread pool; results in
     order. The first exception raised is re-raised."""
@@ -166,19 +197,10 @@ class PreviewData:
             aggregates=self.aggregates, zones=self.zones)
 
     def public_pool(self, burst_policy):
-        overrides = price_overrides()
-        book = prices.PriceBook(burst_policy.region, overrides=overrides)
-        cost = 0.0
-        for s in self.servers:
-            price = book.hourly(s.instance_type) if s.instance_type else None
-            if price is None:
-                price = prices.estimate(burst_policy.region, s.vcpus,
-                                        s.memory_mb, s.extra_specs,
-                                        overrides)[1]
-            cost += price or 0.0
-        return policy.PublicPool(instances=len(self.servers),
-                                 vcpus=sum(s.vcpus for s in self.servers),
-                                 cost_per_hour=cost)
+        """Counted by the function the scheduler uses."""
+        return policy.public_pool_of(self.servers, burst_policy.region,
+                                     price_overrides(),
+                                     price_lookup(burst_policy.region))
 
 
 def compute_hosts(request):
@@ -270,7 +292,8 @@ def flavor_request(flavor, region):
     swap_gb = math.ceil((int(getattr(flavor, 'swap', 0) or 0)) / 1024.0)
     vcpus, ram = flavor.vcpus, flavor.ram
     instance_type, price = prices.estimate(region, vcpus, ram, specs,
-                                           price_overrides())
+                                           price_overrides(),
+                                           price_lookup(region))
     return policy.Request(
         vcpus=vcpus, memory_mb=ram,
         disk_gb=(flavor.disk or 0) + (

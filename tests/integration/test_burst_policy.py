@@ -9,7 +9,6 @@ import pytest
 from burst_dashboard.api import burst as burst_api
 from burst_nova import policy
 from burst_nova import prices
-from burst_nova import scheduler
 from localcloud import paths
 from localcloud import procs
 from localcloud import services
@@ -59,26 +58,28 @@ def servers(admin_conn, demo_conn):
 
 
 def _pools(admin_conn, pol):
-    """Private and public pools from Placement, as the filter sees them."""
+    """Private pool from Placement, public pool from the servers on the EC2
+    host, as the filter counts them."""
     burst_hosts = set(_aggregate(admin_conn).hosts or [])
-    hosts, ec2_allocs = [], []
+    hosts = []
     for rp in admin_conn.placement.resource_providers():
         inv = {i.resource_class: {
             'total': i.total, 'reserved': i.reserved,
             'allocation_ratio': i.allocation_ratio, 'max_unit': i.max_unit}
             for i in admin_conn.placement.resource_provider_inventories(rp)}
-        if 'VCPU' not in inv:
-            continue
-        if rp.name in burst_hosts:
-            ec2_allocs += admin_conn.placement.get(
-                '/resource_providers/%s/allocations' % rp.id).json()[
-                    'allocations'].values()
+        if 'VCPU' not in inv or rp.name in burst_hosts:
             continue
         usages = admin_conn.placement.get(
             '/resource_providers/%s/usages' % rp.id).json()['usages']
         hosts.append(policy.host_from_placement(rp.name, inv, usages))
+    public = [policy.PublicInstance(
+        vcpus=s.flavor['vcpus'], memory_mb=s.flavor['ram'],
+        extra_specs=s.flavor.get('extra_specs') or {},
+        instance_type=(s.metadata or {}).get('ec2:instance_type'))
+        for host in burst_hosts
+        for s in admin_conn.compute.servers(all_projects=True, host=host)]
     return (policy.private_hosts(hosts, burst_hosts, pol),
-            scheduler.public_pool(ec2_allocs, pol.region, {}))
+            policy.public_pool_of(public, pol.region))
 
 
 def _save(horizon_request, **values):
@@ -103,13 +104,18 @@ def test_threshold_keeps_instances_local_then_bursts(
     saved = _save(horizon_request, enter_ram_pct='%.3f' % threshold,
                   enter_vcpu_pct=100, enter_disk_pct=100, exit_pct=5)
     assert saved.enter_ram_pct == pytest.approx(threshold, abs=0.001)
-    # The preview (same decide()) predicts exactly what follows.
+    # The dashboard's preview (same decide(), pools read through the
+    # plugin's API layer) predicts exactly what the scheduler then does.
+    state = burst_api.policy_get(horizon_request)
+    rows = burst_api.preview(burst_api.preview_data(horizon_request, state),
+                             state.policy)
+    (large,) = [r for r in rows if r.flavor.name == 'm1.large']
+    assert large.local == 3
     itype, price = prices.estimate(paths.EC2_REGION, 4, 8192, {})
     req = policy.Request(4, 8192, 80, hourly_price=price,
                          instance_type=itype)
     private, public = _pools(admin_conn, saved)
-    predicted = policy.preview(private, public, req, saved, limit=5)
-    assert predicted['local'] == 3
+    assert policy.preview(private, public, req, saved)['local'] == 3
     hosts = [servers('m1.large').compute_host for _ in range(4)]
     assert all(h in services.compute_hosts() for h in hosts[:3]), hosts
     assert hosts[3] == paths.EC2_HOST
