@@ -212,18 +212,22 @@ pricing_endpoint_url = {moto}
                 etc('nova', 'api-paste.ini'))
 
 
-def compute(s, host, vcpus, memory_mb, local_gb):
-    """nova.conf of one fake nova-compute: no database, like a real one."""
+def compute(s, host, vcpus, memory_mb, local_gb, nodes=1):
+    """nova.conf of one fake nova-compute: no database, like a real one.
+    With nodes > 1 it stands for that many hypervisors."""
     path = etc('nova', 'compute-%s.conf' % host)
     _write(path, _nova_common(s, host, os.path.join(
         paths.DATA, 'nova', host)) + """
 [DEFAULT]
-compute_driver = burst_fake.SizedFakeDriver
+compute_driver = burst_fake.{driver}
 [fake_host]
 vcpus = {vcpus}
 memory_mb = {memory_mb}
 local_gb = {local_gb}
-""".format(vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb))
+nodes = {nodes}
+""".format(vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb,
+           nodes=nodes, driver='MultiNodeFakeDriver' if nodes > 1
+           else 'SizedFakeDriver'))
     return path
 
 

@@ -406,7 +406,10 @@ def start_api(name):
         return
     app = HTTP_SERVICES[name][0]
     procs.start(name, [
-        procs.venv_bin('gunicorn'), '--no-control-socket', '--workers', '1',
+        # The access log (in the service's log) lets benchmarks count the
+        # backend requests a page makes.
+        procs.venv_bin('gunicorn'), '--access-logfile', '-',
+        '--no-control-socket', '--workers', '1',
         '--threads', '4', '--timeout', '120', '--graceful-timeout', '5',
         # No keep-alive: a client reusing a connection the server is just
         # closing gets 'Remote end closed connection without response'.
@@ -440,14 +443,14 @@ def _compute_count():
     return int(os.environ.get('BURST_CLOUD_COMPUTES', '2'))
 
 
-def start_compute(host):
+def start_compute(host, nodes=1):
     name = 'nova-compute-' + host
     if procs.pid_of(name):
         return
     conf = config.compute(
         paths.secrets_(), host, int(os.environ.get('BURST_FAKE_VCPUS', 16)),
         int(os.environ.get('BURST_FAKE_MEMORY_MB', 32768)),
-        int(os.environ.get('BURST_FAKE_DISK_GB', 500)))
+        int(os.environ.get('BURST_FAKE_DISK_GB', 500)), nodes)
     os.makedirs(os.path.join(paths.DATA, 'nova', host), exist_ok=True)
     procs.start(name, [procs.venv_bin('python'), '-m', 'localcloud.compute',
                        '--config-file', conf], env=_env())

@@ -4,6 +4,7 @@ Loaded by nova-compute as ``compute_driver = burst_fake.SizedFakeDriver``
 (see localcloud/compute.py for how it joins ``nova.virt``).
 """
 import time
+import uuid
 
 from oslo_config import cfg
 
@@ -17,6 +18,8 @@ CONF.register_opts([
                help='RAM in MiB this fake hypervisor reports.'),
     cfg.IntOpt('local_gb', default=500, min=1,
                help='Local disk in GiB this fake hypervisor reports.'),
+    cfg.IntOpt('nodes', default=1, min=1,
+               help='Nodes of a MultiNodeFakeDriver compute.'),
 ], group='fake_host')
 
 _STARTED = time.time()
@@ -36,3 +39,36 @@ class SizedFakeDriver(fake.FakeDriverWithoutFakeNodes):
         up = int(time.time() - _STARTED)
         return ' %s up %d min,  0 users,  load average: 0.00, 0.00, 0.00' % (
             time.strftime('%H:%M:%S'), up // 60)
+
+
+class MultiNodeFakeDriver(fake.FakeDriver):
+    """One nova-compute standing for many fake hypervisors (nodes named
+    ``<host>-01`` ...), like ironic: cheap extra hosts for benchmarks.
+    Each node reports the [fake_host] size; node UUIDs derive from their
+    names, so a restart keeps them."""
+
+    def __init__(self, virtapi, read_only=False):
+        self.vcpus = CONF.fake_host.vcpus
+        self.memory_mb = CONF.fake_host.memory_mb
+        self.local_gb = CONF.fake_host.local_gb
+        super().__init__(virtapi, read_only)
+
+    def init_host(self, host):
+        super().init_host(host)
+        self._set_nodes(['%s-%02d' % (host, i)
+                         for i in range(1, CONF.fake_host.nodes + 1)])
+
+    @staticmethod
+    def _uuid(nodename):
+        return str(uuid.uuid5(uuid.NAMESPACE_DNS, nodename))
+
+    def get_available_resource(self, nodename):
+        resources = super().get_available_resource(nodename)
+        resources['uuid'] = self._uuid(nodename)
+        return resources
+
+    def get_nodenames_by_uuid(self, refresh=False):
+        return {self._uuid(n): n for n in self.get_available_nodes()}
+
+    def get_host_uptime(self):
+        return SizedFakeDriver.get_host_uptime(self)

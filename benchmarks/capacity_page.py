@@ -1,0 +1,116 @@
+"""Admin → Cloud Bursting → Capacity vs Horizon's own Admin → Hypervisors,
+on the same local cloud with at least 50 hypervisors.
+
+    .venv/bin/python -m benchmarks.capacity_page [--nodes 50] [--runs 7]
+
+Starts one extra nova-compute ("bench") standing for --nodes fake
+hypervisors (MultiNodeFakeDriver), logs into Horizon as admin, then loads
+both pages in turn. Prints the median render time of each, their ratio,
+and the backend requests each page made (access-log lines of Keystone,
+Nova, Placement, Glance, Neutron and the EC2 endpoint, median over runs).
+The extra compute is stopped and its services deleted at the end unless
+--keep.
+"""
+import argparse
+import os
+import re
+import statistics
+import time
+
+import requests
+
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+BACKENDS = ('keystone', 'nova-api', 'placement', 'glance', 'neutron', 'moto')
+ACCESS = re.compile(rb'^\S+ - - \[[^\]]+\] "(GET|POST|PUT|PATCH|DELETE|HEAD) ',
+                    re.M)
+PAGES = {'capacity': '/admin/burst_capacity/',
+         'hypervisors': '/admin/hypervisors/'}
+
+
+def log_sizes():
+    return {b: os.path.getsize(procs.log_path(b)) for b in BACKENDS}
+
+
+def requests_since(sizes):
+    count = 0
+    for b, size in sizes.items():
+        with open(procs.log_path(b), 'rb') as f:
+            f.seek(size)
+            count += len(ACCESS.findall(f.read()))
+    return count
+
+
+def login():
+    s = requests.Session()
+    url = paths.url('horizon', '/auth/login/')
+    form = s.get(url, timeout=30).text
+    hidden = dict(re.findall(
+        r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
+    r = s.post(url, timeout=60, allow_redirects=True, headers={
+        'Referer': url}, data=dict(hidden, username='admin',
+                                   password=paths.secrets_()['admin']))
+    if 'auth/login' in r.url:
+        raise SystemExit('Horizon login failed')
+    return s
+
+
+def start_bench(conn, nodes):
+    services.start_compute('bench', nodes=nodes)
+    want = {'bench-%02d' % i for i in range(1, nodes + 1)}
+    procs.wait_for('nova-compute-bench', lambda: want <= {
+        p.name for p in conn.placement.resource_providers()}, 300,
+        interval=2)
+    services.discover_hosts()
+    procs.wait_for('nova-compute-bench', lambda: want <= {
+        h.name for h in conn.compute.hypervisors()}, 120, interval=2)
+
+
+def stop_bench(conn):
+    procs.stop('nova-compute-bench')
+    for svc in conn.compute.services(binary='nova-compute', host='bench'):
+        conn.compute.delete_service(svc)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--nodes', type=int, default=50)
+    p.add_argument('--runs', type=int, default=7)
+    p.add_argument('--keep', action='store_true')
+    args = p.parse_args()
+    conn = services.admin_conn()
+    start_bench(conn, args.nodes)
+    try:
+        hypervisors = len(list(conn.compute.hypervisors()))
+        session = login()
+        times = {k: [] for k in PAGES}
+        calls = {k: [] for k in PAGES}
+        for page in PAGES.values():  # warm both (caches, compressed JS)
+            session.get(paths.url('horizon', page), timeout=120)
+        for _ in range(args.runs):
+            for name, page in PAGES.items():
+                sizes = log_sizes()
+                t0 = time.perf_counter()
+                r = session.get(paths.url('horizon', page), timeout=120)
+                times[name].append(time.perf_counter() - t0)
+                r.raise_for_status()
+                time.sleep(0.3)  # let the access logs flush
+                calls[name].append(requests_since(sizes))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print('hypervisors: %d, runs: %d' % (hypervisors, args.runs))
+        for name in PAGES:
+            print('%-12s median %.3f s (min %.3f, max %.3f), backend '
+                  'requests per page: median %d' % (
+                      name, med[name], min(times[name]), max(times[name]),
+                      statistics.median(calls[name])))
+        print('ratio of medians (Capacity / Hypervisors): %.2f'
+              % (med['capacity'] / med['hypervisors']))
+    finally:
+        if not args.keep:
+            stop_bench(conn)
+
+
+if __name__ == '__main__':
+    main()
