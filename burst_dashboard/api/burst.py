@@ -338,3 +338,68 @@ def preview(data, burst_policy, placements=('public', 'auto')):
                                result['local'], result['ec2'],
                                result['stop']))
     return rows
+
+
+# ---------------------------------------------------------------- capacity
+def compute_services(request):
+    """{host: nova-compute service} (one call): its ``status`` (enabled /
+    disabled), ``state`` (up / down) and ``disabled_reason``."""
+    return {s.host: s for s in nova.service_list(request,
+                                                 binary='nova-compute')}
+
+
+@dataclasses.dataclass
+class FlavorHeadroom:
+    flavor: object
+    placement: str
+    instance_type: str
+    hourly_price: float
+    local_before_threshold: int   # stay local before bursting starts
+    local_at_all: int             # fit on the private hosts at all
+    public: int                   # EC2 can still take (caps, quota)
+    public_stop: str              # why the public count ends
+    limit: int                    # counts are capped at this
+
+
+def flavor_headroom(data, burst_policy, quota_vcpus=None, limit=1000):
+    """For each flavor pinned ``public`` or ``auto``: how many more
+    instances stay local before the enter thresholds, how many fit locally
+    at all (thresholds at 100 %), and how many EC2 can still take within the
+    policy's caps and, when known, the vCPUs left in the EC2 quota.
+
+    Every count replays :func:`burst_nova.policy.preview` (the scheduler's
+    decision) on copies of the pools.
+    """
+    private = data.private_pool(burst_policy)
+    public = data.public_pool(burst_policy)
+    at_threshold = dataclasses.replace(burst_policy, enabled=True)
+    full = dataclasses.replace(burst_policy, enabled=True,
+                               enter_vcpu_pct=100.0, enter_ram_pct=100.0,
+                               enter_disk_pct=100.0)
+    rows = []
+    for flavor in sorted(data.flavors, key=lambda f: (f.vcpus, f.ram,
+                                                      f.name)):
+        try:
+            request = flavor_request(flavor, burst_policy.region)
+        except policy.PolicyError:
+            continue
+        if request.placement not in ('public', 'auto'):
+            continue
+        auto = dataclasses.replace(request, placement='auto')
+        local = policy.preview(private, public, auto, at_threshold,
+                               limit)['local']
+        at_all = policy.preview(private, public, auto, full,
+                                limit)['local']
+        ec2 = policy.preview(private, public, dataclasses.replace(
+            request, placement='public'), burst_policy, limit)
+        count, stop = ec2['ec2'], ec2['stop']
+        if quota_vcpus is not None and request.vcpus:
+            by_quota = max(0, quota_vcpus) // request.vcpus
+            if by_quota < count:
+                count = by_quota
+                stop = _("EC2 vCPU quota: %(left)d vCPUs left") % {
+                    'left': max(0, quota_vcpus)}
+        rows.append(FlavorHeadroom(
+            flavor, request.placement, request.instance_type,
+            request.hourly_price, local, at_all, count, stop, limit))
+    return rows
