@@ -7,6 +7,8 @@ from django.urls import reverse
 import horizon
 from openstack_dashboard.test import helpers as test
 
+from tests.unit import test_capacity
+
 CAPACITY_URL = 'horizon:admin:burst_capacity:index'
 PROJECT_URL = 'horizon:project:burst_instances:index'
 REAL_POLICY = override_settings(
@@ -42,14 +44,22 @@ class RegistrationTests(test.TestCase):
 
 @REAL_POLICY
 class AdminAccessTests(test.BaseAdminViewTests):
+    """The Capacity page's backends are mocked as in test_capacity."""
 
+    def _mock(self):
+        test_capacity.IndexViewTests._mock(self)
+
+    @test.create_mocks(test_capacity.MOCKS)
     def test_admin_sees_capacity(self):
+        self._mock()
         res = self.client.get(reverse(CAPACITY_URL))
         self.assertTemplateUsed(res, 'burst_dashboard/capacity/index.html')
         self.assertContains(res, 'Cloud Bursting')
         self.assertContains(res, 'side by side')
 
+    @test.create_mocks(test_capacity.MOCKS)
     def test_admin_sees_group_in_navigation(self):
+        self._mock()
         res = self.client.get(reverse(CAPACITY_URL))
         self.assertContains(res, reverse(CAPACITY_URL))
 
