@@ -22,3 +22,17 @@ def horizon_request(local_cloud):
         request, auth_user.Token(auth_ref), local_cloud.KEYSTONE_URL,
         services_region=local_cloud.REGION)
     return request
+
+
+@pytest.fixture(autouse=True)
+def burst_dashboard_settings(local_cloud):
+    """The BURST_DASHBOARD settings Horizon has in the local cloud."""
+    from django.test import override_settings
+    with override_settings(BURST_DASHBOARD={
+            'aggregate': 'burst-ec2', 'managed_by': local_cloud.EC2_MANAGED_BY,
+            'use_pricing_api': False,
+            'ec2': {'region_name': local_cloud.EC2_REGION,
+                    'endpoint_url': local_cloud.EC2_URL,
+                    'aws_access_key_id': 'integration-tests',
+                    'aws_secret_access_key': 'integration-tests'}}):
+        yield
