@@ -8,6 +8,7 @@ Placement for them.
 from concurrent import futures
 import dataclasses
 import math
+import threading
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -216,13 +217,39 @@ def compute_hosts(request):
     nodes = [(p['uuid'], host_of.get(p['uuid']) or host_of.get(p['name']))
              for p in providers if p.get('parent_provider_uuid') is None]
     nodes = [(uuid, host) for uuid, host in nodes if host]
+    generation = {p['uuid']: p.get('generation') for p in providers}
+    data = _provider_data(request, {uuid: generation[uuid]
+                                    for uuid, _host in nodes})
+    return [policy.host_from_placement(host, *data[uuid])
+            for uuid, host in nodes]
+
+
+_PROVIDERS = {}   # uuid -> (generation, inventories, usages)
+_PROVIDERS_LOCK = threading.Lock()
+
+
+def _provider_data(request, generations):
+    """{uuid: (inventories, usages)}; only providers whose Placement
+    generation changed since the last page are read again (in parallel),
+    so the figures are always current. A generation changes with every
+    inventory or allocation change of its provider."""
+    with _PROVIDERS_LOCK:
+        known = dict(_PROVIDERS)
+    stale = [uuid for uuid, gen in generations.items()
+             if gen is None or known.get(uuid, (None,))[0] != gen]
     results = _parallel(
-        [(read, request, uuid) for uuid, _host in nodes
+        [(read, request, uuid) for uuid in stale
          for read in (placement.resource_provider_inventories,
                       placement.resource_provider_usages)])
-    return [policy.host_from_placement(host, results[2 * i],
-                                       results[2 * i + 1])
-            for i, (_uuid, host) in enumerate(nodes)]
+    for i, uuid in enumerate(stale):
+        known[uuid] = (generations[uuid], results[2 * i], results[2 * i + 1])
+    with _PROVIDERS_LOCK:
+        for uuid in stale:
+            if generations[uuid] is not None:
+                _PROVIDERS[uuid] = known[uuid]
+        for gone in set(_PROVIDERS) - set(generations):
+            del _PROVIDERS[gone]
+    return {uuid: known[uuid][1:] for uuid in generations}
 
 
 def availability_zones(request):

@@ -540,3 +540,36 @@ class MemberAccessTests(test.TestCase):
         self.assertEqual(403, self.client.get(INDEX_URL).status_code)
         self.mock_policy_get.assert_not_called()
         self.mock_public_capacity.assert_not_called()
+
+
+class ProviderCacheTests(test.TestCase):
+    """Per-provider reads happen again only for providers whose Placement
+    generation changed."""
+
+    @test.create_mocks({api.placement: ['resource_providers',
+                                        'resource_provider_inventories',
+                                        'resource_provider_usages'],
+                        api.nova: ['hypervisor_list']})
+    def test_only_changed_providers_are_read_again(self):
+        burst_api._PROVIDERS.clear()
+        providers = [{'uuid': 'c%d' % i, 'name': 'n%d' % i,
+                      'generation': 1, 'parent_provider_uuid': None}
+                     for i in range(3)]
+        self.mock_resource_providers.return_value = providers
+        self.mock_hypervisor_list.return_value = [
+            types.SimpleNamespace(id='c%d' % i, name='n%d' % i,
+                                  service_details={'host': 'h%d' % i})
+            for i in range(3)]
+        inv = {'VCPU': {'total': 4, 'reserved': 0, 'allocation_ratio': 1.0}}
+        self.mock_resource_provider_inventories.return_value = inv
+        self.mock_resource_provider_usages.return_value = {'VCPU': 1}
+        burst_api.compute_hosts(self.request)
+        self.assertEqual(3, self.mock_resource_provider_usages.call_count)
+        burst_api.compute_hosts(self.request)
+        self.assertEqual(3, self.mock_resource_provider_usages.call_count)
+        providers[1]['generation'] = 2
+        self.mock_resource_provider_usages.return_value = {'VCPU': 3}
+        hosts = burst_api.compute_hosts(self.request)
+        self.assertEqual(4, self.mock_resource_provider_usages.call_count)
+        self.assertEqual([1, 3, 1], [h.used['VCPU'] for h in hosts])
+        burst_api._PROVIDERS.clear()
