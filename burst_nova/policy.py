@@ -427,7 +427,10 @@ def decide(private, public, request, policy):
     policy = policy or DISABLED
     extra = request.resources()
     util = {rc: private.utilisation(rc, extra[rc]) for rc in RESOURCES}
-    host_fits = any(h.fits(request) for h in private.hosts)
+    if isinstance(private, _Tally):
+        host_fits = private.fitting_host(request) is not None
+    else:
+        host_fits = any(h.fits(request) for h in private.hosts)
     over = [rc for rc in RESOURCES
             if extra[rc] and util[rc] > policy.enter(rc) + 1e-9]
 
@@ -464,12 +467,43 @@ def decide(private, public, request, policy):
     return local('private utilisation stays under the thresholds')
 
 
+class _Tally(PrivatePool):
+    """A private pool copy for previews: totals kept as it fills, so a
+    preview of n instances costs O(n), not O(n x hosts)."""
+
+    def __init__(self, hosts):
+        super().__init__(hosts=[dataclasses.replace(h, used=dict(h.used))
+                                for h in hosts])
+        self._capacity = {rc: PrivatePool.capacity(self, rc)
+                          for rc in RESOURCES}
+        self._used = {rc: PrivatePool.used(self, rc) for rc in RESOURCES}
+        self._first_free = 0
+
+    def capacity(self, rc):
+        return self._capacity[rc]
+
+    def used(self, rc):
+        return self._used[rc]
+
+    def fitting_host(self, request):
+        # Hosts only fill up during a preview of one flavor: skip the
+        # ones that no longer fit.
+        while self._first_free < len(self.hosts):
+            if self.hosts[self._first_free].fits(request):
+                return self.hosts[self._first_free]
+            self._first_free += 1
+        return None
+
+
 def place(private, public, request, decision):
     """Account a decided placement in the pools (for previews)."""
     if decision.target == 'local':
-        host = next(h for h in private.hosts if h.fits(request))
+        host = (private.fitting_host(request) if isinstance(private, _Tally)
+                else next(h for h in private.hosts if h.fits(request)))
         for rc, amount in request.resources().items():
             host.used[rc] = host.used.get(rc, 0) + amount
+            if isinstance(private, _Tally):
+                private._used[rc] += amount
     elif decision.target == 'ec2':
         public.instances += 1
         public.vcpus += request.vcpus
@@ -484,8 +518,7 @@ def preview(private, public, request, policy, limit=100):
     'stop': the reason the sequence ends}. The pools are copied, not
     changed.
     """
-    private = PrivatePool(hosts=[dataclasses.replace(
-        h, used=dict(h.used)) for h in private.hosts])
+    private = _Tally(private.hosts)
     public = dataclasses.replace(public)
     counts = {'local': 0, 'ec2': 0}
     stop = 'limit of %d reached' % limit

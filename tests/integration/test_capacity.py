@@ -2,9 +2,11 @@
 what Placement and moto report after instances boot (local and on EC2),
 and an instance launched in EC2 behind Nova's back counts for the account
 but not for this cloud."""
+import time
 import uuid
 
 import boto3
+from django.test import override_settings
 import pytest
 
 from burst_dashboard.api import burst as burst_api
@@ -95,3 +97,32 @@ def test_public_figures_equal_moto(horizon_request, booted, ec2):
         assert (cap.quota, cap.quota_source) == (64, 'configured')
     finally:
         ec2.terminate_instances(InstanceIds=[rogue['InstanceId']])
+
+
+def test_ec2_down_fails_fast_with_a_clear_reason(horizon_request):
+    """EC2 unreachable for real (the fault proxy drops connections): the
+    public side fails within the client's bounded timeouts and says why;
+    the private side is still read."""
+    settings = {'aggregate': 'burst-ec2', 'use_pricing_api': False,
+                'managed_by': paths.EC2_MANAGED_BY,
+                'ec2': {'region_name': paths.EC2_REGION,
+                        'endpoint_url': paths.EC2_PROXY_URL,
+                        'aws_access_key_id': 'integration-tests',
+                        'aws_secret_access_key': 'not-shown-anywhere'}}
+    services.ec2_faults(mode='down')
+    try:
+        with override_settings(BURST_DASHBOARD=settings):
+            t0 = time.monotonic()
+            with pytest.raises(Exception) as e:
+                ec2_api.public_capacity(horizon_request, paths.EC2_REGION)
+            elapsed = time.monotonic() - t0
+            reason = ec2_api.describe_error(e.value)
+            state = burst_api.policy_get(horizon_request)
+            pool = burst_api.preview_data(
+                horizon_request, state).private_pool(state.policy)
+    finally:
+        services.ec2_faults(mode='pass')
+    assert elapsed < 15
+    assert 'not-shown-anywhere' not in reason
+    assert reason
+    assert pool.capacity('VCPU') > 0
