@@ -13,17 +13,15 @@ import dataclasses
 import logging
 
 import boto3
-from botocore import config as botocore_config
-from botocore import exceptions as bexc
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+
+from burst_nova.ec2 import client
+from burst_nova.ec2 import TAG_MANAGED_BY
 
 LOG = logging.getLogger(__name__)
 
-VCPU_QUOTA_CODE = 'L-1216C47A'   # Running On-Demand Standard instances
 DEFAULT_VCPU_QUOTA = 64
 DEFAULT_MANAGED_BY = 'openstack-burst'
-TAG_MANAGED_BY = 'openstack:managed-by'
 CONNECT_TIMEOUT = 2
 READ_TIMEOUT = 5
 MAX_ATTEMPTS = 2
@@ -50,10 +48,8 @@ def configured_vcpu_quota():
 
 def client_config():
     """Short timeouts and few retries: a page must not hang on EC2."""
-    return botocore_config.Config(
-        connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT,
-        retries={'mode': 'standard', 'max_attempts': MAX_ATTEMPTS},
-        user_agent_extra='burst-dashboard')
+    return client.client_config(CONNECT_TIMEOUT, READ_TIMEOUT, MAX_ATTEMPTS,
+                                'burst-dashboard')
 
 
 def session(region=None):
@@ -79,41 +75,16 @@ def quotas_client(request, region=None):
 
 def describe_error(exc):
     """One line saying why EC2 could not be reached, never a credential."""
-    if isinstance(exc, bexc.ClientError):
-        err = exc.response.get('Error', {})
-        text = '%s: %s' % (err.get('Code', 'Unknown'), err.get('Message', ''))
-    elif isinstance(exc, (bexc.EndpointConnectionError,
-                          bexc.ConnectTimeoutError,
-                          bexc.ConnectionClosedError)):
-        text = _("endpoint unreachable: %s") % exc
-    elif isinstance(exc, bexc.ReadTimeoutError):
-        text = _("no answer in time: %s") % exc
-    elif isinstance(exc, bexc.NoCredentialsError):
-        text = _("no AWS credentials found (settings or boto3 chain)")
-    elif isinstance(exc, TimeoutError):
-        text = _("no answer within %s seconds") % (str(exc) or '?')
-    else:
-        text = '%s: %s' % (type(exc).__name__, exc)
-    text = str(text)
-    for key in _CREDENTIALS:
-        secret = ec2_settings().get(key)
-        if secret:
-            text = text.replace(str(secret), '***')
-    return text
+    conf = ec2_settings()
+    return client.describe_error(exc, secrets=[conf.get(k)
+                                               for k in _CREDENTIALS])
 
 
 def vcpu_quota(request, region=None):
     """(vCPU quota, source): Service Quotas (L-1216C47A) where it answers,
     else ``BURST_DASHBOARD['ec2']['vcpu_quota']`` (default 64)."""
-    try:
-        value = quotas_client(request, region).get_service_quota(
-            ServiceCode='ec2', QuotaCode=VCPU_QUOTA_CODE)['Quota']['Value']
-        return int(value), 'service-quotas'
-    except (bexc.BotoCoreError, bexc.ClientError, KeyError, TypeError,
-            ValueError) as e:
-        LOG.info('EC2 vCPU quota from settings: Service Quotas: %s',
-                 describe_error(e))
-        return configured_vcpu_quota(), 'configured'
+    return client.vcpu_quota(quotas_client(request, region),
+                             configured_vcpu_quota())
 
 
 def running_instances(request, region=None):

@@ -1,4 +1,5 @@
-"""boto3 clients for the EC2 driver, and AWS errors made into plain words."""
+"""boto3 clients, the vCPU quota and AWS errors in plain words: shared by
+the EC2 driver and the dashboard (no Nova or Django import here)."""
 import boto3
 from botocore import config as botocore_config
 from botocore import exceptions as bexc
@@ -18,23 +19,28 @@ def session(conf):
     return boto3.session.Session(**kwargs)
 
 
-def client_config(conf):
+def client_config(connect_timeout, read_timeout, max_attempts, agent):
+    """botocore standard retries and explicit timeouts."""
     return botocore_config.Config(
-        connect_timeout=conf.connect_timeout,
-        read_timeout=conf.read_timeout,
-        retries={'mode': 'standard', 'max_attempts': conf.max_attempts},
-        user_agent_extra='burst-nova')
+        connect_timeout=connect_timeout, read_timeout=read_timeout,
+        retries={'mode': 'standard', 'max_attempts': max_attempts},
+        user_agent_extra=agent)
+
+
+def _driver_config(conf):
+    return client_config(conf.connect_timeout, conf.read_timeout,
+                         conf.max_attempts, 'burst-nova')
 
 
 def ec2_client(sess, conf):
     return sess.client('ec2', endpoint_url=conf.endpoint_url or None,
-                       config=client_config(conf))
+                       config=_driver_config(conf))
 
 
 def quotas_client(sess, conf):
     return sess.client('service-quotas',
                        endpoint_url=conf.service_quotas_endpoint_url or None,
-                       config=client_config(conf))
+                       config=_driver_config(conf))
 
 
 def vcpu_quota(quotas, fallback):
@@ -63,6 +69,8 @@ def describe_error(exc, secrets=()):
         text = 'no AWS credentials found ([ec2] options or boto3 chain)'
     elif isinstance(exc, bexc.WaiterError):
         text = str(exc)
+    elif isinstance(exc, TimeoutError):
+        text = 'no answer within %s seconds' % (str(exc) or '?')
     else:
         text = '%s: %s' % (type(exc).__name__, exc)
     for secret in secrets:

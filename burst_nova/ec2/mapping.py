@@ -4,11 +4,11 @@ from nova.compute import power_state
 from burst_nova.prices import choose_instance_type  # noqa: F401
 from burst_nova.prices import NoInstanceType  # noqa: F401
 
-TAG_INSTANCE = 'openstack:instance-id'
-TAG_PROJECT = 'openstack:project-id'
-TAG_USER = 'openstack:user-id'
-TAG_MANAGED_BY = 'openstack:managed-by'
-TAG_INSTANCE_NAME = 'openstack:instance-name'
+from burst_nova.ec2 import TAG_INSTANCE  # noqa: F401
+from burst_nova.ec2 import TAG_INSTANCE_NAME  # noqa: F401
+from burst_nova.ec2 import TAG_MANAGED_BY  # noqa: F401
+from burst_nova.ec2 import TAG_PROJECT  # noqa: F401
+from burst_nova.ec2 import TAG_USER  # noqa: F401
 
 AMI_PROPERTY = 'ec2_ami_id'
 
