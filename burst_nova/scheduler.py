@@ -17,6 +17,7 @@ candidates Placement returned for this request; provider data is cached by
 Placement's resource provider generation, so each request costs one
 provider listing plus a refetch of the few providers that changed.
 """
+from concurrent import futures
 import math
 import threading
 
@@ -75,21 +76,26 @@ class _ProviderCache(object):
             raise exception.NovaException(
                 'Placement provider listing failed: %s' % resp.status_code)
         listed = resp.json()['resource_providers']
-        result = {}
-        for rp in listed:
-            uuid, gen = rp['uuid'], rp['generation']
-            with self._lock:
-                cached = self._by_uuid.get(uuid)
-            if cached is None or cached[0] != gen:
-                data = self._fetch(client, global_id, uuid)
-                cached = (gen, rp['name'], data)
-                with self._lock:
-                    self._by_uuid[uuid] = cached
-            result[uuid] = (rp['name'], rp.get('root_provider_uuid', uuid),
-                            cached[2])
         with self._lock:
-            for gone in set(self._by_uuid) - set(result):
-                del self._by_uuid[gone]
+            known = dict(self._by_uuid)
+        stale = [rp for rp in listed
+                 if known.get(rp['uuid'], (None,))[0] != rp['generation']]
+
+        def fetch(rp):
+            return self._fetch(client, global_id, rp['uuid'])
+        if len(stale) > 2:
+            # After a restart every provider is stale: read in parallel.
+            with futures.ThreadPoolExecutor(max_workers=8) as pool:
+                fetched = list(pool.map(fetch, stale))
+        else:
+            fetched = [fetch(rp) for rp in stale]
+        for rp, data in zip(stale, fetched):
+            known[rp['uuid']] = (rp['generation'], rp['name'], data)
+        result = {rp['uuid']: (rp['name'],
+                               rp.get('root_provider_uuid', rp['uuid']),
+                               known[rp['uuid']][2]) for rp in listed}
+        with self._lock:
+            self._by_uuid = {uuid: known[uuid] for uuid in result}
         return result
 
     @staticmethod

@@ -5,7 +5,6 @@ The policy's rules (parse, validate, serialise, decide, preview) are
 :mod:`burst_nova.policy`'s; this module only reads and writes Nova and
 Placement for them.
 """
-from concurrent import futures
 import dataclasses
 import math
 import threading
@@ -17,10 +16,9 @@ from openstack_dashboard.api import _nova
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
 
+from burst_dashboard.api import parallel
 from burst_nova import policy
 from burst_nova import prices
-
-MAX_WORKERS = 8
 
 
 class AggregateNotFound(Exception):
@@ -83,17 +81,6 @@ def price_lookup(region):
             region, None, _pricing_client if use_api else None)
     _LOOKUPS[region].overrides = price_overrides()
     return _LOOKUPS[region]
-
-
-def _parallel(calls):
-    """Run (function, *args) calls in a bounded thread pool; results in
-    order. The first exception raised is re-raised."""
-    if not calls:
-        return []
-    with futures.ThreadPoolExecutor(
-            max_workers=min(MAX_WORKERS, len(calls))) as pool:
-        running = [pool.submit(*call) for call in calls]
-    return [f.result() for f in running]
 
 
 # ---------------------------------------------------------------- policy
@@ -207,7 +194,7 @@ class PreviewData:
 def compute_hosts(request):
     """policy.Host for every compute node in Placement, named by its Nova
     host (as aggregates name hosts). Per-provider reads run in parallel."""
-    providers, hypervisors = _parallel([
+    providers, hypervisors = parallel([
         (placement.resource_providers, request),
         (nova.hypervisor_list, request)])
     host_of = {}
@@ -237,7 +224,7 @@ def _provider_data(request, generations):
         known = dict(_PROVIDERS)
     stale = [uuid for uuid, gen in generations.items()
              if gen is None or known.get(uuid, (None,))[0] != gen]
-    results = _parallel(
+    results = parallel(
         [(read, request, uuid) for uuid in stale
          for read in (placement.resource_provider_inventories,
                       placement.resource_provider_usages)])
@@ -261,7 +248,7 @@ def availability_zones(request):
 
 def burst_servers(request, hosts):
     """Every project's servers on the given (burst) hosts."""
-    lists = _parallel([
+    lists = parallel([
         (nova.server_list, request, {'all_tenants': True, 'host': host})
         for host in sorted(hosts)])
     return [s for servers, _more in lists for s in servers]
@@ -287,7 +274,7 @@ def _flavor_get(request, flavor_id):
 def preview_data(request, state):
     """Read everything a preview of ``state``'s aggregate needs, in
     parallel."""
-    hosts, zones, servers, flavors = _parallel([
+    hosts, zones, servers, flavors = parallel([
         (compute_hosts, request),
         (availability_zones, request),
         (burst_servers, request, state.aggregate.hosts or ()),
@@ -295,7 +282,7 @@ def preview_data(request, state):
     by_id = {f.id: f for f in flavors}
     missing = sorted({_flavor_id(s) for s in servers} - set(by_id) -
                      {None})
-    by_id.update(zip(missing, _parallel(
+    by_id.update(zip(missing, parallel(
         [(_flavor_get, request, fid) for fid in missing])))
     burst = []
     for s in servers:

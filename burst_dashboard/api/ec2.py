@@ -15,6 +15,7 @@ import logging
 import boto3
 from django.conf import settings
 
+from burst_dashboard.api import parallel
 from burst_nova.ec2 import client
 from burst_nova.ec2 import TAG_MANAGED_BY
 
@@ -127,8 +128,7 @@ class PublicCapacity:
 def public_capacity(request, region):
     """The region's vCPU quota (with its source) and the vCPUs in use by
     running instances, this cloud's and the whole account's."""
-    from burst_dashboard.api import burst as burst_api
-    (quota, source), instances = burst_api._parallel([
+    (quota, source), instances = parallel([
         (vcpu_quota, request, region), (running_instances, request, region)])
     vcpus = instance_type_vcpus(
         request, [i.get('InstanceType') for i in instances], region)

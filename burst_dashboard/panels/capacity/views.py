@@ -86,7 +86,9 @@ class IndexView(tables.MultiTableView):
         return self._state.policy if self._state else policy.BurstPolicy()
 
     def _pool(self):
-        return self._pdata.private_pool(self._policy)
+        if not hasattr(self, '_private'):
+            self._private = self._pdata.private_pool(self._policy)
+        return self._private
 
     def get_hosts_data(self):
         self._load()
