@@ -13,11 +13,13 @@ DATA = os.path.join(ROOT, 'data')
 CLOUDS_YAML = os.path.join(ROOT, 'clouds.yaml')
 
 HOST = '127.0.0.1'
+# All below 32768, outside Linux's ephemeral range (32768-60999), so an
+# outgoing connection can never be holding one of them when a service binds.
 PORTS = {
     'postgres': 15432,
-    'rabbitmq': 35672,
-    'rabbitmq-dist': 35673,
-    'epmd': 34369,
+    'rabbitmq': 15672,
+    'rabbitmq-dist': 15673,
+    'epmd': 14369,
     'keystone': 15000,
     'glance': 19292,
     'placement': 18778,

@@ -96,3 +96,12 @@ def test_secrets_made_once_and_private(state):
     assert paths.secrets_() == first
     mode = os.stat(os.path.join(paths.ROOT, 'secrets.json')).st_mode
     assert mode & 0o077 == 0
+
+
+def test_ports_outside_the_ephemeral_range():
+    # A port in Linux's ephemeral range (32768-60999) can be taken by any
+    # outgoing connection just before the service binds it (seen with
+    # RabbitMQ: EADDRINUSE because its own epmd client used the port).
+    from localcloud import paths
+    assert all(port < 32768 for port in paths.PORTS.values()), paths.PORTS
+    assert len(set(paths.PORTS.values())) == len(paths.PORTS)
