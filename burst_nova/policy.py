@@ -541,3 +541,34 @@ def repatriation_candidate(private, request, policy):
         return False
     return all(private.utilisation(rc, extra[rc]) <= policy.exit_pct + 1e-9
                for rc in RESOURCES if extra[rc])
+
+
+def repatriation_candidates(private, requests, policy):
+    """Which burst instances could come back to the private pool together.
+
+    ``requests`` is a sequence of (key, Request) in the order they should be
+    considered (the dashboard passes the most expensive first). Each one is
+    a candidate when it fits on a private host and every resource it uses
+    stays at or under the exit threshold, counting the candidates before
+    it as already back, so the set returned could really move together.
+    Instances pinned ``public`` never are. Returns the candidates' keys.
+    """
+    if not policy.enabled:
+        return set()
+    pool = _Tally(private.hosts)
+    chosen = set()
+    for key, request in requests:
+        if request.placement == 'public':
+            continue
+        extra = request.resources()
+        if not all(pool.utilisation(rc, extra[rc]) <= policy.exit_pct + 1e-9
+                   for rc in RESOURCES if extra[rc]):
+            continue
+        host = next((h for h in pool.hosts if h.fits(request)), None)
+        if host is None:
+            continue
+        for rc, amount in extra.items():
+            host.used[rc] = host.used.get(rc, 0) + amount
+            pool._used[rc] += amount
+        chosen.add(key)
+    return chosen

@@ -205,6 +205,28 @@ def test_repatriation_candidate_under_exit_threshold():
     assert not policy.repatriation_candidate(pool(), SMALL, policy.DISABLED)
 
 
+def test_repatriation_candidates_counted_together():
+    # 64512 MiB private RAM, exit at 60 % = 38707 MiB: four LARGE (8192)
+    # fit back together, a fifth would cross the exit threshold.
+    requests = [('i%d' % i, LARGE) for i in range(6)]
+    assert policy.repatriation_candidates(pool(), requests, ENABLED) == {
+        'i0', 'i1', 'i2', 'i3'}
+    # Each alone would pass: the set is not just the single answers.
+    assert all(policy.repatriation_candidate(pool(), LARGE, ENABLED)
+               for _ in requests)
+    # A small one still fits after a big one is refused.
+    mixed = [('big', dataclasses.replace(LARGE, memory_mb=40000)),
+             ('small', SMALL)]
+    assert policy.repatriation_candidates(pool(), mixed, ENABLED) == {
+        'small'}
+    pinned = [('p', dataclasses.replace(SMALL, placement='public'))]
+    assert policy.repatriation_candidates(pool(), pinned, ENABLED) == set()
+    assert policy.repatriation_candidates(pool(), requests,
+                                          policy.DISABLED) == set()
+    assert policy.repatriation_candidates(pool(used_ram=38000), requests,
+                                          ENABLED) == set()
+
+
 def test_bad_placement_spec():
     with pytest.raises(policy.PolicyError):
         policy.request_placement({'burst:placement': 'cloud'})

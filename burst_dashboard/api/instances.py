@@ -1,0 +1,208 @@
+"""Every instance, local or on EC2: one Nova server list and one
+tag-filtered EC2 describe, read in parallel, joined by
+:mod:`burst_dashboard.inventory`.
+
+Per page the backend sees a constant number of calls whatever the number
+of instances: the Nova list (Nova hands out at most ``[api] max_limit``
+servers per response, 1,000 by default, and novaclient follows its
+``next`` links), one EC2 ``describe_instances`` (paginated by boto3 at
+1,000 per response), and for admins the project list, the burst aggregate
+and the private pool (Placement, cached by provider generation) for the
+repatriation candidates. Never a call per row.
+"""
+import dataclasses
+import datetime
+import logging
+
+from django.utils.translation import gettext_lazy as _
+
+from openstack_dashboard.api import _nova
+from openstack_dashboard.api import keystone
+
+from burst_dashboard.api import burst as burst_api
+from burst_dashboard.api import ec2 as ec2_api
+from burst_dashboard.api import parallel
+from burst_dashboard import inventory
+from burst_nova.ec2 import TAG_MANAGED_BY
+from burst_nova.ec2 import TAG_PROJECT
+from burst_nova import policy
+from burst_nova import prices
+
+LOG = logging.getLogger(__name__)
+
+# 2.47: servers embed their flavor (name, vCPUs, RAM, disk and, for those
+# allowed to see them, extra specs), so no flavor call is needed.
+NOVA_MICROVERSION = '2.47'
+# EC2 keeps terminated instances listed for about an hour: leave them out,
+# a Nova instance without a live EC2 instance is drift either way.
+DESCRIBED_STATES = ('pending', 'running', 'shutting-down', 'stopping',
+                    'stopped')
+
+
+def is_configured():
+    """Bursting is configured for this dashboard: an EC2 region (or a burst
+    aggregate) is set in ``BURST_DASHBOARD``."""
+    conf = ec2_api._settings()
+    return bool(conf.get('aggregate') or ec2_api.ec2_settings().get(
+        'region_name'))
+
+
+def region_name():
+    return ec2_api.ec2_settings().get('region_name') or \
+        policy.BurstPolicy().region
+
+
+def server_list(request, all_projects=False):
+    """Every server (as Nova's JSON) of the project, or of every project;
+    all of them, following Nova's pages."""
+    search_opts = {'all_tenants': True} if all_projects else {
+        'project_id': request.user.project_id}
+    client = _nova.novaclient(request, NOVA_MICROVERSION)
+    return [s._info for s in client.servers.list(
+        detailed=True, search_opts=search_opts, limit=-1)]
+
+
+def ec2_describe(request, region, project_id=None):
+    """This cloud's EC2 instances (tagged managed-by), not terminated; only
+    those of one project when ``project_id`` is given."""
+    filters = [{'Name': 'tag:' + TAG_MANAGED_BY,
+                'Values': [ec2_api.managed_by()]},
+               {'Name': 'instance-state-name',
+                'Values': list(DESCRIBED_STATES)}]
+    if project_id:
+        filters.append({'Name': 'tag:' + TAG_PROJECT,
+                        'Values': [project_id]})
+    pages = ec2_api.ec2_client(request, region).get_paginator(
+        'describe_instances').paginate(Filters=filters)
+    return [i for page in pages for r in page.get('Reservations', ())
+            for i in r.get('Instances', ())]
+
+
+def _ec2_or_error(request, region, project_id=None):
+    """(instances, None), or ([], why) when EC2 cannot be read: local rows
+    still render. The reason never holds a credential."""
+    try:
+        return ec2_describe(request, region, project_id), None
+    except Exception as e:   # botocore raises many unrelated types
+        why = ec2_api.describe_error(e)
+        LOG.warning('EC2 describe_instances in %s failed: %s', region, why)
+        return [], why
+
+
+def _projects(request):
+    try:
+        tenants, _more = keystone.tenant_list(request)
+    except Exception as e:
+        LOG.warning('Could not list projects: %s', e)
+        return {}
+    return {t.id: t.name for t in tenants}
+
+
+def _policy_state(request):
+    try:
+        return burst_api.policy_get(request), None
+    except burst_api.AggregateNotFound as e:
+        return None, str(e)
+
+
+def price_of(region):
+    """instance type -> hourly USD: burst_api's lookup (Pricing API where it
+    answers, then the table, settings overrides first)."""
+    lookup = burst_api.price_lookup(region)
+    cache = {}
+
+    def hourly(instance_type):
+        if instance_type not in cache:
+            book = lookup.book([instance_type]) if lookup else \
+                prices.PriceBook(region, burst_api.price_overrides())
+            cache[instance_type] = book.hourly(instance_type)
+        return cache[instance_type]
+    return hourly
+
+
+@dataclasses.dataclass
+class Inventory:
+    rows: list
+    region: str
+    ec2_error: str = None       # why EC2 could not be read
+    policy_error: str = None    # why there is no policy (no aggregate)
+    burst_hosts: frozenset = frozenset()
+    policy: object = None       # the BurstPolicy the candidates used
+    repatriation_error: str = None
+
+    @property
+    def counts(self):
+        return inventory.counts(self.rows)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def admin_inventory(request):
+    """Every instance of every project, local and on EC2, with drift and
+    repatriation candidates."""
+    region = region_name()
+    (state, policy_error), servers, (described, ec2_error), projects, \
+        hosts = parallel([
+            (_policy_state, request),
+            (server_list, request, True),
+            (_ec2_or_error, request, region),
+            (_projects, request),
+            (_compute_hosts_or_none, request)])
+    if state is not None and state.policy.region != region and \
+            not ec2_error:
+        # The policy names another region than the dashboard's default.
+        region = state.policy.region
+        described, ec2_error = _ec2_or_error(request, region)
+    burst_hosts = frozenset(state.aggregate.hosts or ()) if state else \
+        frozenset()
+    rows = inventory.join(servers, described, region, price_of(region),
+                          _now(), burst_hosts=burst_hosts,
+                          projects=projects)
+    result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
+                       policy_error=policy_error, burst_hosts=burst_hosts,
+                       policy=state.policy if state else None)
+    if state is None:
+        return result
+    if hosts is None:
+        result.repatriation_error = _(
+            "Placement could not be read: no repatriation candidates.")
+        return result
+    if state.errors:
+        result.repatriation_error = _(
+            "The burst policy in the aggregate metadata is malformed: no "
+            "repatriation candidates.")
+        return result
+    private = policy.private_hosts(
+        hosts, burst_hosts, state.policy,
+        aggregates={a.name: set(a.hosts or ()) for a in state.aggregates})
+    inventory.mark_repatriation(rows, private, state.policy)
+    return result
+
+
+def _compute_hosts_or_none(request):
+    try:
+        return burst_api.compute_hosts(request)
+    except Exception as e:
+        LOG.warning('Could not read the private pool: %s', e)
+        return None
+
+
+def project_inventory(request):
+    """The project's own instances, local and on EC2 (EC2 read only for
+    instances tagged with this project)."""
+    region = region_name()
+    project = request.user.project_id
+    servers, (described, ec2_error) = parallel([
+        (server_list, request, False),
+        (_ec2_or_error, request, region, project)])
+    # The describe is filtered by the project tag; keep the check here too
+    # so nothing of another project can ever reach the page.
+    described = [i for i in described
+                 if inventory.tags_of(i).get(TAG_PROJECT) == project]
+    servers = [s for s in servers
+               if (s.get('tenant_id') or s.get('project_id')) == project]
+    rows = inventory.join(servers, described, region, price_of(region),
+                          _now(), burst_hosts=None)
+    return Inventory(rows=rows, region=region, ec2_error=ec2_error)

@@ -1,0 +1,404 @@
+"""Nova instances joined with their EC2 instances: where each one runs,
+what EC2 says about it, drift, and repatriation candidates.
+
+Pure: the inputs are what one Nova server list (JSON, microversion 2.47 or
+later so each server carries its flavor) and one tag-filtered EC2
+``describe_instances`` return; :mod:`burst_dashboard.api.instances` reads
+them. The join is on the ``openstack:instance-id`` tag the EC2 driver puts
+on every instance at launch. Everything is O(servers + EC2 instances).
+"""
+import dataclasses
+import datetime
+import re
+
+from burst_nova.ec2 import TAG_INSTANCE
+from burst_nova.ec2 import TAG_INSTANCE_NAME
+from burst_nova.ec2 import TAG_PROJECT
+from burst_nova import policy
+
+# EC2 states
+LIVE = ('pending', 'running', 'stopping', 'stopped')
+GONE = ('shutting-down', 'terminated')
+BILLED = ('pending', 'running', 'stopping')   # compute hours accrue
+
+# Nova power states (nova.compute.power_state; not imported: no Nova here)
+NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
+
+# Nova statuses whose EC2 instance must exist. BUILD has none yet; ERROR
+# had its launch cleaned up by the driver; these are never drift.
+_NEEDS_EC2 = ('ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'PAUSED',
+              'SUSPENDED', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING',
+              'RESCUE', 'PASSWORD', 'REBUILD')
+# What EC2 must say for a settled Nova status.
+_EXPECTED = {'ACTIVE': ('running',), 'SHUTOFF': ('stopped',)}
+
+DRIFT_GONE = 'ec2-gone'
+DRIFT_ORPHAN = 'orphan'
+DRIFT_POWER = 'power'
+DRIFT_STRAY = 'stray'
+DRIFT_DUPLICATE = 'duplicate'
+
+WHERE_LOCAL = 'local'
+WHERE_EC2 = 'ec2'
+WHERE_ORPHAN = 'orphan'   # on EC2, unknown to Nova
+
+SHOW = ('all', 'local', 'ec2', 'drift', 'repatriate')
+SORT_KEYS = ('name', 'project', 'where', 'status', 'created', 'type',
+             'price', 'cost')
+
+_STOPPED_AT = re.compile(r'\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) GMT\)')
+
+
+@dataclasses.dataclass
+class Ec2Instance:
+    """What EC2 says about one instance."""
+    instance_id: str
+    instance_type: str
+    zone: str
+    private_ip: str
+    public_ip: str
+    state: str
+    launch_time: datetime.datetime
+    stopped_at: datetime.datetime   # from StateTransitionReason, if given
+    tags: dict
+    hourly_price: float = None
+    cost_so_far: float = None       # USD since launch_time
+
+    @property
+    def alive(self):
+        return self.state in LIVE
+
+
+@dataclasses.dataclass
+class Drift:
+    code: str
+    message: str
+
+
+@dataclasses.dataclass
+class Row:
+    id: str                 # Nova UUID; the EC2 instance id for an orphan
+    name: str
+    project_id: str
+    project_name: str
+    where: str              # WHERE_LOCAL, WHERE_EC2 or WHERE_ORPHAN
+    host: str               # Nova host (admins only), else None
+    region: str             # EC2 region when on EC2
+    status: str             # Nova status; None for an orphan
+    power_state: int
+    task_state: str
+    flavor: str
+    vcpus: int
+    memory_mb: int
+    disk_gb: int
+    placement: str          # the flavor's burst:placement (auto/...)
+    created: datetime.datetime
+    ec2: Ec2Instance = None
+    drift: list = dataclasses.field(default_factory=list)
+    repatriate: bool = False
+
+    @property
+    def is_orphan(self):
+        return self.where == WHERE_ORPHAN
+
+    def hourly_price(self):
+        return self.ec2.hourly_price if self.ec2 else None
+
+    def cost_so_far(self):
+        return self.ec2.cost_so_far if self.ec2 else None
+
+
+# ---------------------------------------------------------------- parsing
+def parse_time(value):
+    """An aware UTC datetime from Nova's or EC2's timestamps."""
+    if value is None or isinstance(value, datetime.datetime):
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=datetime.timezone.utc)
+        return value
+    text = str(value).strip().replace('Z', '+00:00')
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.timezone.utc)
+    return parsed
+
+
+def tags_of(ec2_instance):
+    return {t.get('Key'): t.get('Value')
+            for t in ec2_instance.get('Tags') or ()}
+
+
+def stopped_at(ec2_instance):
+    """When a stopped instance stopped, from its StateTransitionReason
+    ("User initiated (2026-11-24 03:00:00 GMT)"), else None."""
+    match = _STOPPED_AT.search(ec2_instance.get('StateTransitionReason')
+                               or '')
+    if not match:
+        return None
+    return datetime.datetime.strptime(match.group(1), '%Y-%m-%d %H:%M:%S'
+                                      ).replace(tzinfo=datetime.timezone.utc)
+
+
+def cost_so_far(hourly_price, state, launched, stopped, now):
+    """USD of compute since ``launched`` (EC2's LaunchTime, reset by every
+    start): to now while billed, to the stop time once stopped; None when
+    the price or the times are unknown. Per second, one minute minimum."""
+    if hourly_price is None or launched is None:
+        return None
+    if state in BILLED:
+        end = now
+    elif state == 'stopped':
+        end = stopped
+    else:
+        return None
+    if end is None:
+        return None
+    seconds = max(60.0, (end - launched).total_seconds())
+    return hourly_price * seconds / 3600.0
+
+
+def ec2_instance(raw, prices, now):
+    """Ec2Instance from one describe_instances item. ``prices`` maps an
+    instance type to its hourly USD price (or None)."""
+    state = (raw.get('State') or {}).get('Name')
+    launched = parse_time(raw.get('LaunchTime'))
+    stopped = stopped_at(raw) if state == 'stopped' else None
+    kind = raw.get('InstanceType')
+    price = prices(kind) if kind else None
+    return Ec2Instance(
+        instance_id=raw.get('InstanceId'), instance_type=kind,
+        zone=(raw.get('Placement') or {}).get('AvailabilityZone'),
+        private_ip=raw.get('PrivateIpAddress'),
+        public_ip=raw.get('PublicIpAddress'), state=state,
+        launch_time=launched, stopped_at=stopped, tags=tags_of(raw),
+        hourly_price=price,
+        cost_so_far=cost_so_far(price, state, launched, stopped, now))
+
+
+def _flavor(server):
+    flavor = server.get('flavor') or {}
+    return flavor if isinstance(flavor, dict) else {}
+
+
+def _placement(specs):
+    try:
+        return policy.request_placement(specs or {})
+    except policy.PolicyError:
+        return None
+
+
+def _server_row(server, projects):
+    flavor = _flavor(server)
+    project = server.get('tenant_id') or server.get('project_id')
+    swap_mb = int(flavor.get('swap') or 0)
+    return Row(
+        id=server.get('id'), name=server.get('name') or '',
+        project_id=project, project_name=projects.get(project),
+        where=WHERE_LOCAL, host=server.get('OS-EXT-SRV-ATTR:host'),
+        region=None, status=server.get('status'),
+        power_state=server.get('OS-EXT-STS:power_state'),
+        task_state=server.get('OS-EXT-STS:task_state'),
+        flavor=flavor.get('original_name') or flavor.get('id'),
+        vcpus=int(flavor.get('vcpus') or 0),
+        memory_mb=int(flavor.get('ram') or 0),
+        disk_gb=int(flavor.get('disk') or 0) +
+        int(flavor.get('ephemeral') or 0) + -(-swap_mb // 1024),
+        placement=_placement(flavor.get('extra_specs')),
+        created=parse_time(server.get('created')))
+
+
+def _pick(candidates):
+    """The EC2 instance that stands for a Nova instance: a live one (the
+    latest launched) before a gone one; the other live ones are extras."""
+    live = sorted((c for c in candidates if c.alive),
+                  key=lambda c: c.launch_time or datetime.datetime.min.replace(
+                      tzinfo=datetime.timezone.utc), reverse=True)
+    if live:
+        return live[0], live[1:]
+    return (candidates[-1] if candidates else None), []
+
+
+def _power_drift(row):
+    if row.task_state or not row.ec2 or not row.ec2.alive:
+        return None
+    expected = _EXPECTED.get(row.status)
+    if expected is None or row.ec2.state in ('pending', 'stopping'):
+        return None       # no settled expectation, or EC2 in transition
+    if row.ec2.state not in expected:
+        return Drift(DRIFT_POWER, 'Nova says %s, EC2 says %s' % (
+            row.status, row.ec2.state))
+    return None
+
+
+def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
+         projects=None):
+    """Rows for every Nova server and every live EC2 instance unknown to
+    Nova.
+
+    :param servers: Nova server dicts (the API's JSON)
+    :param ec2_instances: describe_instances items tagged as managed by
+        this cloud (any state)
+    :param region: the EC2 region they were described in
+    :param prices: instance type -> hourly USD (or None)
+    :param burst_hosts: the Nova hosts that are EC2 regions, when the
+        caller may see hosts (admins); None for project users, for whom a
+        server is on EC2 when an EC2 instance carries its UUID or the
+        driver's ``ec2:instance_id`` metadata says so
+    :param projects: project id -> name
+    """
+    projects = projects or {}
+    by_uuid = {}
+    untagged = []
+    for raw in ec2_instances:
+        inst = ec2_instance(raw, prices, now)
+        uuid = inst.tags.get(TAG_INSTANCE)
+        if uuid:
+            by_uuid.setdefault(uuid, []).append(inst)
+        elif inst.alive:
+            untagged.append(inst)
+
+    rows = []
+    for server in servers:
+        row = _server_row(server, projects)
+        found, extras = _pick(by_uuid.pop(row.id, []))
+        metadata = server.get('metadata') or {}
+        if burst_hosts is not None:
+            on_ec2 = row.host in burst_hosts
+        else:
+            on_ec2 = bool(found and found.alive) or \
+                bool(metadata.get('ec2:instance_id'))
+        if on_ec2:
+            row.where, row.region, row.ec2 = WHERE_EC2, region, found
+            if row.status in _NEEDS_EC2 and not (found and found.alive):
+                row.drift.append(Drift(DRIFT_GONE, (
+                    'its EC2 instance %s is %s' % (found.instance_id,
+                                                   found.state)
+                    if found else 'no EC2 instance carries its ID')))
+            power = _power_drift(row)
+            if power:
+                row.drift.append(power)
+        elif found and found.alive:
+            row.ec2 = found
+            row.drift.append(Drift(DRIFT_STRAY, (
+                'EC2 instance %s carries its ID but Nova runs it on %s' % (
+                    found.instance_id, row.host or 'a local host'))))
+        for extra in extras:
+            row.drift.append(Drift(DRIFT_DUPLICATE, (
+                'EC2 instance %s also carries its ID' % extra.instance_id)))
+            rows.append(_orphan(extra, region, projects, duplicate_of=row))
+        rows.append(row)
+
+    for instances in by_uuid.values():
+        untagged.extend(i for i in instances if i.alive)
+    rows.extend(_orphan(inst, region, projects) for inst in untagged)
+    return rows
+
+
+def _orphan(inst, region, projects, duplicate_of=None):
+    project = inst.tags.get(TAG_PROJECT)
+    if duplicate_of is not None:
+        why = 'another EC2 instance of Nova instance %s' % duplicate_of.id
+    elif inst.tags.get(TAG_INSTANCE):
+        why = 'Nova has no instance %s' % inst.tags[TAG_INSTANCE]
+    else:
+        why = 'it carries no Nova instance ID'
+    return Row(
+        id=inst.instance_id,
+        name=inst.tags.get('Name') or inst.tags.get(TAG_INSTANCE_NAME) or
+        inst.instance_id,
+        project_id=project, project_name=projects.get(project),
+        where=WHERE_ORPHAN, host=None, region=region, status=None,
+        power_state=None, task_state=None, flavor=None, vcpus=0,
+        memory_mb=0, disk_gb=0, placement=None, created=inst.launch_time,
+        ec2=inst, drift=[Drift(DRIFT_ORPHAN, why)])
+
+
+# ---------------------------------------------------------------- policy
+def mark_repatriation(rows, private, burst_policy):
+    """Flag the burst instances that could come back under the exit
+    threshold together (:func:`burst_nova.policy.repatriation_candidates`),
+    the most expensive first. Only running EC2 instances of Nova instances
+    whose flavor may run locally are considered."""
+    eligible = [r for r in rows if r.where == WHERE_EC2 and
+                r.status == 'ACTIVE' and r.ec2 and r.ec2.alive and
+                not r.drift and r.placement in ('auto', 'private')]
+    eligible.sort(key=lambda r: (-(r.hourly_price() or 0.0), r.name, r.id))
+    chosen = policy.repatriation_candidates(private, [
+        (r.id, policy.Request(vcpus=r.vcpus, memory_mb=r.memory_mb,
+                              disk_gb=r.disk_gb, placement=r.placement,
+                              hourly_price=r.hourly_price()))
+        for r in eligible], burst_policy)
+    for r in rows:
+        r.repatriate = r.id in chosen
+    return len(chosen)
+
+
+# ---------------------------------------------------------------- views
+def counts(rows):
+    """How many rows each ``show`` filter would list."""
+    result = dict.fromkeys(SHOW, 0)
+    for r in rows:
+        result['all'] += 1
+        result['local' if r.where == WHERE_LOCAL else 'ec2'] += 1
+        result['drift'] += bool(r.drift)
+        result['repatriate'] += r.repatriate
+    return result
+
+
+def select(rows, show='all', project=None, name=None):
+    """The rows one ``show`` filter (all, local, ec2 -- orphans included
+    --, drift, repatriate) lists, narrowed by project (id, or part of its
+    name) and by part of the name, both case-insensitive."""
+    if show not in SHOW:
+        raise ValueError('show must be one of %s' % ', '.join(SHOW))
+    keep = {
+        'all': lambda r: True,
+        'local': lambda r: r.where == WHERE_LOCAL,
+        'ec2': lambda r: r.where != WHERE_LOCAL,
+        'drift': lambda r: bool(r.drift),
+        'repatriate': lambda r: r.repatriate,
+    }[show]
+    project = (project or '').strip().lower()
+    name = (name or '').strip().lower()
+    return [r for r in rows if keep(r) and
+            (not project or project == (r.project_id or '').lower() or
+             project in (r.project_name or '').lower()) and
+            (not name or name in (r.name or '').lower() or
+             name == (r.id or '').lower())]
+
+
+_EPOCH = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+_SORT = {
+    'name': lambda r: ((r.name or '').lower(), r.id or ''),
+    'project': lambda r: ((r.project_name or r.project_id or '').lower(),
+                          (r.name or '').lower(), r.id or ''),
+    'where': lambda r: (r.where, r.host or r.region or '', r.id or ''),
+    'status': lambda r: (r.status or '', r.id or ''),
+    'created': lambda r: (r.created or _EPOCH, r.id or ''),
+    'type': lambda r: ((r.ec2.instance_type if r.ec2 else '') or '',
+                       r.id or ''),
+    'price': lambda r: (r.hourly_price() or 0.0, r.id or ''),
+    'cost': lambda r: (r.cost_so_far() or 0.0, r.id or ''),
+}
+
+
+def order(rows, key='created', descending=True):
+    if key not in _SORT:
+        raise ValueError('sort must be one of %s' % ', '.join(SORT_KEYS))
+    return sorted(rows, key=_SORT[key], reverse=descending)
+
+
+def page(rows, size, marker=None, prev_marker=None):
+    """Horizon-style marker paging over sorted rows: the page after
+    ``marker`` (or before ``prev_marker``). Returns (rows, has_prev,
+    has_more). An unknown marker (a row that went away) starts over."""
+    index = {r.id: i for i, r in enumerate(rows)}
+    if prev_marker and prev_marker in index:
+        end = index[prev_marker]
+        start = max(0, end - size)
+    else:
+        start = index[marker] + 1 if marker in index else 0
+        end = start + size
+    return rows[start:end], start > 0, end < len(rows)
