@@ -1,0 +1,260 @@
+"""The join of Nova servers and EC2 instances: where each instance runs,
+drift, repatriation, filters, sorting and paging (pure, no clouds)."""
+import datetime
+
+import pytest
+
+from burst_dashboard import inventory
+from burst_nova import policy
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+PRICES = {'t3.small': 0.0208, 't3.medium': 0.0416}.get
+ENABLED = policy.BurstPolicy(enabled=True, exit_pct=60)
+
+
+def server(uid, name=None, host='compute-1', status='ACTIVE', power=1,
+           task=None, project='p1', vcpus=1, ram=2048, disk=20,
+           placement=None, metadata=None, created='2026-11-24T10:00:00Z'):
+    specs = {'burst:placement': placement} if placement else {}
+    return {'id': uid, 'name': name or uid, 'tenant_id': project,
+            'status': status, 'OS-EXT-STS:power_state': power,
+            'OS-EXT-STS:task_state': task, 'OS-EXT-SRV-ATTR:host': host,
+            'created': created, 'metadata': metadata or {},
+            'flavor': {'original_name': 'f%d' % vcpus, 'vcpus': vcpus,
+                       'ram': ram, 'disk': disk, 'ephemeral': 0,
+                       'swap': 0, 'extra_specs': specs}}
+
+
+def ec2(iid, uuid=None, state='running', kind='t3.small', project='p1',
+        launched='2026-11-24T10:00:00+00:00', reason='', name=None):
+    tags = [{'Key': 'openstack:managed-by', 'Value': 'cloud'}]
+    if uuid:
+        tags.append({'Key': 'openstack:instance-id', 'Value': uuid})
+    if project:
+        tags.append({'Key': 'openstack:project-id', 'Value': project})
+    if name:
+        tags.append({'Key': 'Name', 'Value': name})
+    return {'InstanceId': iid, 'InstanceType': kind,
+            'State': {'Name': state}, 'LaunchTime': launched,
+            'Placement': {'AvailabilityZone': 'us-east-1a'},
+            'PrivateIpAddress': '10.0.0.1', 'PublicIpAddress': '3.3.3.3',
+            'StateTransitionReason': reason, 'Tags': tags}
+
+
+def join(servers, described, burst_hosts=frozenset({'ec2-us-east-1'}),
+         projects=None):
+    return {r.id: r for r in inventory.join(
+        servers, described, 'us-east-1', PRICES, NOW,
+        burst_hosts=burst_hosts, projects=projects or {'p1': 'alpha'})}
+
+
+def codes(row):
+    return [d.code for d in row.drift]
+
+
+def test_join_on_the_instance_id_tag():
+    rows = join([server('a', host='compute-1'),
+                 server('b', host='ec2-us-east-1')],
+                [ec2('i-b', uuid='b')])
+    assert rows['a'].where == 'local' and rows['a'].ec2 is None
+    b = rows['b']
+    assert (b.where, b.region, b.ec2.instance_id) == ('ec2', 'us-east-1',
+                                                      'i-b')
+    assert (b.ec2.zone, b.ec2.private_ip, b.ec2.public_ip) == (
+        'us-east-1a', '10.0.0.1', '3.3.3.3')
+    assert b.project_name == 'alpha' and b.flavor == 'f1' and not b.drift
+    # 2 hours of t3.small at $0.0208/h.
+    assert b.ec2.hourly_price == 0.0208
+    assert b.ec2.cost_so_far == pytest.approx(0.0416)
+
+
+def test_nova_instance_whose_ec2_instance_is_gone():
+    rows = join([server('b', host='ec2-us-east-1'),
+                 server('c', host='ec2-us-east-1', status='SHUTOFF',
+                        power=4),
+                 server('d', host='ec2-us-east-1', status='ERROR'),
+                 server('e', host='ec2-us-east-1', status='BUILD')],
+                [ec2('i-c', uuid='c', state='shutting-down')])
+    assert codes(rows['b']) == ['ec2-gone']
+    assert 'no EC2 instance' in rows['b'].drift[0].message
+    assert codes(rows['c']) == ['ec2-gone']
+    assert 'i-c is shutting-down' in rows['c'].drift[0].message
+    # An ERROR launch was cleaned up and a BUILD has none yet: no drift.
+    assert rows['d'].drift == [] and rows['e'].drift == []
+
+
+def test_orphan_listed_with_age_and_cost():
+    rows = join([server('a')], [
+        ec2('i-x', uuid='deleted-uuid', launched='2026-11-24T06:00:00Z',
+            name='web'),
+        ec2('i-y', uuid=None, kind='t3.medium',
+            launched='2026-11-24T11:00:00Z')])
+    x, y = rows['i-x'], rows['i-y']
+    assert (x.where, x.name, x.created) == (
+        'orphan', 'web', datetime.datetime(2026, 11, 24, 6, tzinfo=UTC))
+    assert codes(x) == ['orphan'] and 'deleted-uuid' in x.drift[0].message
+    assert x.ec2.cost_so_far == pytest.approx(6 * 0.0208)
+    assert y.ec2.cost_so_far == pytest.approx(0.0416)
+    assert 'no Nova instance ID' in y.drift[0].message
+    # Stopped orphans are still drift; terminated ones are not listed.
+    rows = join([], [ec2('i-s', uuid='z', state='stopped'),
+                     ec2('i-t', uuid='w', state='terminated')])
+    assert list(rows) == ['i-s']
+
+
+def test_power_states_that_disagree():
+    rows = join([
+        server('a', host='ec2-us-east-1', status='ACTIVE'),
+        server('b', host='ec2-us-east-1', status='SHUTOFF', power=4),
+        server('c', host='ec2-us-east-1', status='ACTIVE',
+               task='powering-off'),
+        server('d', host='ec2-us-east-1', status='ACTIVE'),
+        server('e', host='ec2-us-east-1', status='SHUTOFF', power=4)],
+        [ec2('i-a', uuid='a', state='stopped'),
+         ec2('i-b', uuid='b', state='running'),
+         ec2('i-c', uuid='c', state='stopped'),
+         ec2('i-d', uuid='d', state='stopping'),
+         ec2('i-e', uuid='e', state='stopped')])
+    assert codes(rows['a']) == ['power']
+    assert rows['a'].drift[0].message == 'Nova says ACTIVE, EC2 says stopped'
+    assert codes(rows['b']) == ['power']
+    # In transition on either side: not (yet) drift.
+    assert rows['c'].drift == [] and rows['d'].drift == []
+    assert rows['e'].drift == []
+
+
+def test_stray_and_duplicate_ec2_instances():
+    rows = join([server('a', host='compute-1'),
+                 server('b', host='ec2-us-east-1')],
+                [ec2('i-a', uuid='a'),
+                 ec2('i-b1', uuid='b', launched='2026-11-24T09:00:00Z'),
+                 ec2('i-b2', uuid='b', launched='2026-11-24T11:00:00Z')])
+    assert codes(rows['a']) == ['stray'] and 'compute-1' in \
+        rows['a'].drift[0].message
+    # The latest launched stands for the Nova instance, the other is an
+    # extra EC2 instance (listed, and the Nova row says so).
+    assert rows['b'].ec2.instance_id == 'i-b2'
+    assert codes(rows['b']) == ['duplicate']
+    assert rows['i-b1'].where == 'orphan'
+
+
+def test_project_users_see_where_without_hosts():
+    rows = join([server('a', host=None),
+                 server('b', host=None),
+                 server('c', host=None,
+                        metadata={'ec2:instance_id': 'i-c'})],
+                [ec2('i-b', uuid='b')], burst_hosts=None)
+    assert rows['a'].where == 'local'
+    assert rows['b'].where == 'ec2' and rows['b'].ec2.instance_id == 'i-b'
+    # The driver's metadata says EC2 but no EC2 instance is left.
+    assert rows['c'].where == 'ec2' and codes(rows['c']) == ['ec2-gone']
+
+
+def test_cost_so_far_rules():
+    launched = NOW - datetime.timedelta(hours=3)
+    stopped = NOW - datetime.timedelta(hours=1)
+    assert inventory.cost_so_far(1.0, 'running', launched, None, NOW) == \
+        pytest.approx(3.0)
+    assert inventory.cost_so_far(1.0, 'stopped', launched, stopped, NOW) \
+        == pytest.approx(2.0)
+    assert inventory.cost_so_far(1.0, 'stopped', launched, None, NOW) is None
+    assert inventory.cost_so_far(None, 'running', launched, None, NOW) is None
+    # Per second with a one-minute minimum.
+    assert inventory.cost_so_far(3600.0, 'running', NOW, None, NOW) == 60.0
+    raw = ec2('i-a', state='stopped',
+              reason='User initiated (2026-11-24 11:00:00 GMT)')
+    assert inventory.stopped_at(raw) == datetime.datetime(
+        2026, 11, 24, 11, tzinfo=UTC)
+    assert inventory.ec2_instance(raw, PRICES, NOW).cost_so_far == \
+        pytest.approx(0.0208)
+
+
+def _pool(used_ram=0):
+    inv = {'VCPU': {'total': 16, 'allocation_ratio': 4.0},
+           'MEMORY_MB': {'total': 32768, 'reserved': 512},
+           'DISK_GB': {'total': 500}}
+    host = policy.host_from_placement('compute-1', inv, {})
+    host.used = {'MEMORY_MB': used_ram}
+    return policy.PrivatePool([host])
+
+
+def test_repatriation_most_expensive_first_and_only_eligible():
+    # One host, 32256 MiB; exit at 60 % = 19353 MiB: two 8 GiB fit back.
+    servers = [server('cheap', host='ec2-us-east-1', ram=8192),
+               server('dear1', host='ec2-us-east-1', ram=8192),
+               server('dear2', host='ec2-us-east-1', ram=8192),
+               server('pinned', host='ec2-us-east-1', ram=1024,
+                      placement='public'),
+               server('off', host='ec2-us-east-1', ram=1024,
+                      status='SHUTOFF', power=4),
+               server('loc', host='compute-1', ram=1024)]
+    described = [ec2('i-c', uuid='cheap', kind='t3.small'),
+                 ec2('i-d1', uuid='dear1', kind='t3.medium'),
+                 ec2('i-d2', uuid='dear2', kind='t3.medium'),
+                 ec2('i-p', uuid='pinned'),
+                 ec2('i-o', uuid='off', state='stopped')]
+    rows = inventory.join(servers, described, 'us-east-1', PRICES, NOW,
+                          burst_hosts={'ec2-us-east-1'})
+    assert inventory.mark_repatriation(rows, _pool(), ENABLED) == 2
+    assert {r.id for r in rows if r.repatriate} == {'dear1', 'dear2'}
+    assert inventory.mark_repatriation(rows, _pool(used_ram=19000),
+                                       ENABLED) == 0
+    assert not any(r.repatriate for r in rows)
+
+
+def test_select_order_and_counts():
+    rows = inventory.join(
+        [server('a', name='Web-1', host='compute-1', project='p1'),
+         server('b', name='db', host='ec2-us-east-1', project='p2'),
+         server('c', name='web-2', host='ec2-us-east-1', project='p1')],
+        [ec2('i-b', uuid='b', kind='t3.medium'), ec2('i-x', uuid='gone')],
+        'us-east-1', PRICES, NOW, burst_hosts={'ec2-us-east-1'},
+        projects={'p1': 'alpha', 'p2': 'beta'})
+    assert inventory.counts(rows) == {'all': 4, 'local': 1, 'ec2': 3,
+                                      'drift': 2, 'repatriate': 0}
+    ids = [r.id for r in inventory.select(rows, 'ec2')]
+    assert sorted(ids) == ['b', 'c', 'i-x']
+    assert [r.id for r in inventory.select(rows, 'drift')] == ['c', 'i-x']
+    assert [r.id for r in inventory.select(rows, 'all', project='ALP',
+                                           name='web')] == ['a', 'c']
+    assert [r.id for r in inventory.select(rows, project='p2')] == ['b']
+    assert [r.id for r in inventory.order(rows, 'name', False)] == [
+        'b', 'i-x', 'a', 'c']
+    by_price = inventory.order(rows, 'price')
+    assert by_price[0].id == 'b'
+    with pytest.raises(ValueError):
+        inventory.select(rows, 'everything')
+    with pytest.raises(ValueError):
+        inventory.order(rows, 'colour')
+
+
+def test_marker_paging():
+    rows = [inventory.Row(
+        id='r%02d' % i, name='n', project_id=None, project_name=None,
+        where='local', host=None, region=None, status='ACTIVE',
+        power_state=1, task_state=None, flavor=None, vcpus=0, memory_mb=0,
+        disk_gb=0, placement='auto', created=None) for i in range(25)]
+    first, prev, more = inventory.page(rows, 10)
+    assert [r.id for r in first][0] == 'r00' and (prev, more) == (False,
+                                                                   True)
+    second, prev, more = inventory.page(rows, 10, marker='r09')
+    assert second[0].id == 'r10' and (prev, more) == (True, True)
+    last, prev, more = inventory.page(rows, 10, marker='r19')
+    assert len(last) == 5 and (prev, more) == (True, False)
+    back, prev, more = inventory.page(rows, 10, prev_marker='r10')
+    assert [r.id for r in back] == [r.id for r in first] and not prev
+    # A marker that went away starts over.
+    assert inventory.page(rows, 10, marker='gone')[0] == first
+
+
+def test_scales_linearly():
+    """1,000 servers and 400 EC2 instances join in one pass."""
+    servers = [server('s%d' % i, host='ec2-us-east-1' if i % 5 < 2 else
+                      'compute-1') for i in range(1000)]
+    described = [ec2('i-%d' % i, uuid='s%d' % i) for i in range(1000)
+                 if i % 5 < 2]
+    rows = inventory.join(servers, described, 'us-east-1', PRICES, NOW,
+                          burst_hosts={'ec2-us-east-1'})
+    c = inventory.counts(rows)
+    assert (c['local'], c['ec2'], c['drift']) == (600, 400, 0)
