@@ -10,6 +10,7 @@ from openstack_dashboard.test import helpers as test
 from tests.unit import test_capacity
 
 CAPACITY_URL = 'horizon:admin:burst_capacity:index'
+INSTANCES_URL = 'horizon:admin:burst_instances:index'
 PROJECT_URL = 'horizon:project:burst_instances:index'
 REAL_POLICY = override_settings(
     POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
@@ -25,10 +26,12 @@ class RegistrationTests(test.TestCase):
         admin = horizon.get_dashboard('admin')
         group = admin.get_panel_group('cloud_bursting')
         self.assertEqual('Cloud Bursting', str(group.name))
-        self.assertEqual(['burst_capacity', 'burst_thresholds'],
-                         list(group.panels))
+        self.assertEqual(['burst_capacity', 'burst_thresholds',
+                          'burst_instances'], list(group.panels))
         panel = admin.get_panel('burst_capacity')
         self.assertEqual('Capacity', str(panel.name))
+        panel = admin.get_panel('burst_instances')
+        self.assertEqual('Instances', str(panel.name))
 
     def test_project_panel_in_compute_group(self):
         project = horizon.get_dashboard('project')
@@ -39,6 +42,7 @@ class RegistrationTests(test.TestCase):
 
     def test_urls(self):
         self.assertEqual('/admin/burst_capacity/', reverse(CAPACITY_URL))
+        self.assertEqual('/admin/burst_instances/', reverse(INSTANCES_URL))
         self.assertEqual('/project/burst_instances/', reverse(PROJECT_URL))
 
 
@@ -77,6 +81,10 @@ class MemberAccessTests(test.TestCase):
         self.assertTemplateUsed(
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertNotContains(res, reverse(CAPACITY_URL))
+
+    def test_member_refused_instances(self):
+        res = self.client.get(reverse(INSTANCES_URL))
+        self.assertEqual(403, res.status_code)
 
     def test_member_refused_when_policy_denies(self):
         def deny_servers_index(rules, request, *args, **kwargs):

@@ -1,0 +1,383 @@
+"""What Admin → Cloud Bursting → Instances and Project → Compute → Burst
+Instances share: the cells of the inventory table, the table with its
+server-side pager, and the view that filters, sorts and pages the whole
+joined list (:mod:`burst_dashboard.inventory`) before rendering one page.
+
+Every value shown comes from Nova, EC2 or a user: it is rendered escaped
+(plain strings, or ``format_html`` with the values as arguments).
+"""
+import datetime
+from urllib import parse
+
+from django.urls import reverse
+from django.utils.html import format_html_join
+from django.utils import timesince
+from django.utils.translation import gettext_lazy as _
+
+from horizon import exceptions
+from horizon import messages
+from horizon import tables
+from horizon.utils import functions as utils
+
+from openstack_dashboard.dashboards.project.instances import \
+    tables as nova_tables
+
+from burst_dashboard import inventory
+
+# GET parameters of the list pages
+SHOW, SORT, DIR, PROJECT, NAME = 'show', 'sort', 'dir', 'project', 'name'
+MARKER, PREV_MARKER = 'marker', 'prev_marker'
+ASC, DESC = 'asc', 'desc'
+DEFAULT_SORT = 'created'
+# Sort keys whose natural first direction is the largest/newest first.
+DESC_FIRST = ('created', 'price', 'cost')
+
+SHOW_LABELS = {
+    'all': _("All"),
+    'local': _("Local"),
+    'ec2': _("EC2"),
+    'drift': _("Drift"),
+    'repatriate': _("Repatriation candidates"),
+}
+SORT_LABELS = {
+    'name': _("Name"),
+    'project': _("Project"),
+    'where': _("Where"),
+    'status': _("Status"),
+    'created': _("Created"),
+    'type': _("EC2 type"),
+    'price': _("Hourly price"),
+    'cost': _("Cost so far"),
+}
+DIR_LABELS = {ASC: _("Ascending"), DESC: _("Descending")}
+DRIFT_LABELS = {
+    inventory.DRIFT_GONE: _("EC2 instance gone"),
+    inventory.DRIFT_ORPHAN: _("Unknown to Nova"),
+    inventory.DRIFT_POWER: _("State differs"),
+    inventory.DRIFT_STRAY: _("Stray EC2 instance"),
+    inventory.DRIFT_DUPLICATE: _("Duplicate EC2 instance"),
+}
+
+_STATUS = dict(nova_tables.STATUS_DISPLAY_CHOICES)
+_POWER = dict(nova_tables.POWER_DISPLAY_CHOICES)
+_TASK = dict(nova_tables.TASK_DISPLAY_CHOICES)
+
+
+# ---------------------------------------------------------------- cells
+def status(row):
+    """Nova's status, power state and task, in Horizon's own words."""
+    if row.status is None:
+        return _("Not in Nova")
+    parts = [_STATUS.get(row.status.lower(), row.status)]
+    power = nova_tables.POWER_STATES.get(row.power_state)
+    if power:
+        parts.append(_POWER.get(power, power))
+    if row.task_state:
+        parts.append(_TASK.get(row.task_state, row.task_state))
+    return ', '.join(str(p) for p in parts)
+
+
+def where(row, hosts=False):
+    """Local (with its host for admins), on EC2 (its region), or an EC2
+    instance Nova does not know."""
+    if row.where == inventory.WHERE_ORPHAN:
+        return _("EC2 orphan")
+    if row.where == inventory.WHERE_EC2:
+        return _("EC2: %s") % (row.region or '-')
+    if hosts and row.host:
+        return _("Local: %s") % row.host
+    return _("Local")
+
+
+def where_with_host(row):
+    return where(row, hosts=True)
+
+
+def _ec2(attr):
+    def cell(row):
+        return getattr(row.ec2, attr) if row.ec2 else None
+    cell.__name__ = 'ec2_' + attr
+    return cell
+
+
+def _utc(when):
+    return when.astimezone(datetime.timezone.utc).strftime(
+        '%Y-%m-%d %H:%M UTC')
+
+
+def launched(row):
+    """EC2's launch time; for an orphan also its age (what it has been
+    costing without Nova knowing)."""
+    if not row.ec2 or not row.ec2.launch_time:
+        return None
+    when = row.ec2.launch_time
+    if row.is_orphan:
+        return _("%(time)s (%(age)s ago)") % {
+            'time': _utc(when), 'age': timesince.timesince(when)}
+    return _utc(when)
+
+
+def usd(value):
+    return None if value is None else '%.4f' % value
+
+
+def hourly_price(row):
+    return usd(row.hourly_price())
+
+
+def cost_so_far(row):
+    return usd(row.cost_so_far())
+
+
+def drift(row):
+    """Each drift as "<kind>: <message>", escaped; empty when none."""
+    return format_html_join(
+        '', '<div class="burst-drift-message"><strong>{}</strong>: {}</div>',
+        ((DRIFT_LABELS.get(d.code, d.code), d.message) for d in row.drift))
+
+
+def repatriate(row):
+    return _("Yes") if row.repatriate else ''
+
+
+def project(row):
+    return row.project_name or row.project_id
+
+
+def detail_link(url_name):
+    def link(row):
+        if row.is_orphan or not row.id:
+            return None
+        return reverse(url_name, args=(row.id,))
+    return link
+
+
+# ---------------------------------------------------------------- table
+class InventoryRow(tables.Row):
+    """Drift rows are marked (Bootstrap's ``warning``), repatriation
+    candidates get a class of their own."""
+
+    def load_cells(self, datum=None):
+        super().load_cells(datum)
+        datum = self.datum
+        if datum.drift:
+            self.classes.extend(['warning', 'burst-drift'])
+        if datum.repatriate:
+            self.classes.append('burst-repatriate')
+        self.attrs['data-where'] = datum.where
+
+
+class InventoryTable(tables.DataTable):
+    """Columns both panels show; sorted, filtered and paged by the view
+    over the whole list, so no column sorts in the browser (it would only
+    sort one page)."""
+    name = tables.WrappingColumn('name', verbose_name=_("Name"),
+                                 sortable=False)
+    where = tables.Column(where, verbose_name=_("Where"), sortable=False)
+    status = tables.Column(status, verbose_name=_("Status"), sortable=False)
+    flavor = tables.Column('flavor', verbose_name=_("Flavor"),
+                           sortable=False)
+    ec2_id = tables.Column(_ec2('instance_id'),
+                           verbose_name=_("EC2 instance ID"), sortable=False)
+    ec2_type = tables.Column(_ec2('instance_type'),
+                             verbose_name=_("EC2 type"), sortable=False)
+    zone = tables.Column(_ec2('zone'), verbose_name=_("Zone"),
+                         sortable=False)
+    private_ip = tables.Column(_ec2('private_ip'),
+                               verbose_name=_("Private IP"), sortable=False,
+                               attrs={'data-type': 'ip'})
+    public_ip = tables.Column(_ec2('public_ip'), verbose_name=_("Public IP"),
+                              sortable=False, attrs={'data-type': 'ip'})
+    ec2_state = tables.Column(_ec2('state'), verbose_name=_("EC2 state"),
+                              sortable=False)
+    launched = tables.Column(launched, verbose_name=_("Launched"),
+                             sortable=False)
+    price = tables.Column(hourly_price, verbose_name=_("Hourly price (USD)"),
+                          sortable=False)
+    cost = tables.Column(cost_so_far, verbose_name=_("Cost so far (USD)"),
+                         sortable=False)
+    drift = tables.Column(drift, verbose_name=_("Drift"), sortable=False)
+
+    class Meta(object):
+        name = 'burst_inventory'
+        verbose_name = _("Instances")
+        row_class = InventoryRow
+        multi_select = False
+        pagination_param = MARKER
+        prev_pagination_param = PREV_MARKER
+
+    def __init__(self, request, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        # The list's GET parameters (show, sort, dir, project, name) as
+        # the view understood them: kept in the pager links and redirects.
+        self.list_params = []
+
+    def get_object_id(self, datum):
+        return datum.id
+
+    def _query(self, *extra):
+        return parse.urlencode(list(self.list_params) + list(extra))
+
+    def get_pagination_string(self):
+        marker = self.get_object_id(self.data[-1]) if self.data else ''
+        return self._query((self._meta.pagination_param, marker))
+
+    def get_prev_pagination_string(self):
+        marker = self.get_object_id(self.data[0]) if self.data else ''
+        return self._query((self._meta.prev_pagination_param, marker))
+
+    def get_absolute_url(self):
+        """Where a changed filter redirects to: the first page, with the
+        current show/sort/direction kept."""
+        path = self.request.get_full_path().partition('?')[0]
+        kept = [(k, self.request.GET[k]) for k in (SHOW, SORT, DIR)
+                if self.request.GET.get(k)]
+        return '%s?%s' % (path, parse.urlencode(kept)) if kept else path
+
+
+# ---------------------------------------------------------------- view
+class InventoryView(tables.DataTableView):
+    """Loads every row (one inventory read), then ``select`` → ``order`` →
+    ``page`` and renders one page."""
+    show_choices = inventory.SHOW
+    sort_choices = inventory.SORT_KEYS
+    # What the filter box and the GET parameters can narrow by.
+    filter_fields = (NAME,)
+    _prev = _more = False
+
+    def load_inventory(self):
+        raise NotImplementedError
+
+    def visible_rows(self, inv):
+        return inv.rows
+
+    def has_prev_data(self, table):
+        return self._prev
+
+    def has_more_data(self, table):
+        return self._more
+
+    # ------------------------------------------------------------ input
+    def _choice(self, param, choices, default, message):
+        value = self.request.GET.get(param)
+        if value in (None, ''):
+            return default
+        if value in choices:
+            return value
+        messages.warning(self.request, message % {
+            'value': value, 'choices': ', '.join(choices)})
+        return default
+
+    def _filter_value(self, field):
+        """A filter from the GET parameter of that name, else from the
+        table's (server-side, session-kept) filter box."""
+        value = (self.request.GET.get(field) or '').strip()
+        if value:
+            self._from_get.append((field, value))
+            return value
+        action = self.table._meta._filter_action
+        if action and self.table.get_filter_field() == field:
+            return self.table.get_filter_string().strip() or None
+        return None
+
+    def _read_params(self):
+        self._from_get = []
+        self.show = self._choice(SHOW, self.show_choices, 'all', _(
+            'Unknown list "%(value)s" (one of %(choices)s): showing all '
+            'instances.'))
+        self.sort = self._choice(SORT, self.sort_choices, DEFAULT_SORT, _(
+            'Cannot sort by "%(value)s" (one of %(choices)s): sorted by '
+            'creation time.'))
+        default_dir = DESC if self.sort in DESC_FIRST else ASC
+        self.direction = self._choice(DIR, (ASC, DESC), default_dir, _(
+            'Unknown sort direction "%(value)s" (one of %(choices)s).'))
+        self.project = self._filter_value(PROJECT) \
+            if PROJECT in self.filter_fields else None
+        self.name = self._filter_value(NAME)
+        self.table.list_params = [
+            (SHOW, self.show), (SORT, self.sort), (DIR, self.direction)
+        ] + self._from_get
+
+    # ------------------------------------------------------------ data
+    def get_data(self):
+        self._prev = self._more = False
+        self._read_params()
+        self.inventory = None
+        self.all_rows = []
+        try:
+            self.inventory = self.load_inventory()
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to retrieve instances."))
+            return []
+        self.all_rows = self.visible_rows(self.inventory)
+        self._warn(self.inventory)
+        rows = inventory.select(self.all_rows, self.show, self.project,
+                                self.name)
+        rows = inventory.order(rows, self.sort, self.direction == DESC)
+        marker = self.request.GET.get(MARKER)
+        prev_marker = self.request.GET.get(PREV_MARKER)
+        ids = set(r.id for r in rows)
+        if (marker and marker not in ids) or \
+                (prev_marker and prev_marker not in ids):
+            messages.warning(self.request, _(
+                "The page asked for starts at an instance no longer in this "
+                "list: showing the first page."))
+            marker = prev_marker = None
+        shown, self._prev, self._more = inventory.page(
+            rows, utils.get_page_size(self.request), marker, prev_marker)
+        return shown
+
+    def _warn(self, inv):
+        if inv.ec2_error:
+            messages.warning(self.request, _(
+                "EC2 (region %(region)s) could not be read: %(reason)s. "
+                "Local instances are listed; EC2 details are missing.") % {
+                    'region': inv.region, 'reason': inv.ec2_error})
+
+    # ------------------------------------------------------------ page
+    def _url(self, **changes):
+        """This page's URL with some list parameters changed (the pager's
+        markers always dropped)."""
+        params = dict((k, v) for k, v in self.table.list_params)
+        params.update(changes)
+        return '?' + parse.urlencode(
+            [(k, v) for k, v in params.items() if v is not None])
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        rows = getattr(self, 'all_rows', [])
+        counts = inventory.counts(inventory.select(
+            rows, 'all', getattr(self, 'project', None),
+            getattr(self, 'name', None)))
+        context['show_tabs'] = [
+            {'key': key, 'label': SHOW_LABELS[key], 'count': counts[key],
+             'url': self._url(show=key),
+             'active': key == getattr(self, 'show', 'all')}
+            for key in self.show_choices]
+        context['sort_options'] = [(k, SORT_LABELS[k])
+                                   for k in self.sort_choices]
+        context['dir_options'] = list(DIR_LABELS.items())
+        context['list_params'] = {
+            'show': getattr(self, 'show', 'all'),
+            'sort': getattr(self, 'sort', DEFAULT_SORT),
+            'dir': getattr(self, 'direction', DESC),
+            'project': dict(getattr(self, '_from_get', ())).get(PROJECT),
+            'name': dict(getattr(self, '_from_get', ())).get(NAME)}
+        context['inventory'] = getattr(self, 'inventory', None)
+        context['ec2_summary'] = ec2_summary(rows)
+        return context
+
+
+def ec2_summary(rows):
+    """The EC2 instances among ``rows`` (live ones, orphans included):
+    how many, how many billed now, $/h of those and the cost so far."""
+    live = [r.ec2 for r in rows if r.ec2 is not None and r.ec2.alive]
+    billed = [i for i in live if i.state in inventory.BILLED]
+    return {
+        'instances': len(live),
+        'billed': len(billed),
+        'per_hour': sum(i.hourly_price or 0.0 for i in billed),
+        'cost': sum(i.cost_so_far or 0.0 for i in live),
+        'unpriced': sum(1 for i in live if i.hourly_price is None),
+    }

@@ -1,0 +1,28 @@
+from django.utils.translation import gettext_lazy as _
+
+from horizon import messages
+
+from burst_dashboard.api import instances as instances_api
+from burst_dashboard.panels.instances import base
+from burst_dashboard.panels.instances import tables as inventory_tables
+
+
+class IndexView(base.InventoryView):
+    table_class = inventory_tables.AdminInventoryTable
+    template_name = 'burst_dashboard/instances/index.html'
+    page_title = _("Burst Instances")
+    filter_fields = (base.NAME, base.PROJECT)
+
+    def load_inventory(self):
+        return instances_api.admin_inventory(self.request)
+
+    def _warn(self, inv):
+        super()._warn(inv)
+        if inv.policy_error:
+            messages.warning(self.request, _(
+                "The burst policy could not be read: %s. No Nova host is "
+                "known to be an EC2 region: every Nova instance is listed "
+                "as local and no repatriation candidates are marked.")
+                % inv.policy_error)
+        if inv.repatriation_error:
+            messages.warning(self.request, inv.repatriation_error)
