@@ -248,7 +248,7 @@ access_key_id = {key}
 secret_access_key = {secret}
 default_ami = ami-785db401
 managed_by = {managed_by}
-vcpu_quota = 64
+vcpu_quota = {vcpu_quota}
 connect_timeout = 2
 read_timeout = 10
 max_attempts = 2
@@ -257,7 +257,8 @@ power_timeout = 30
 poll_interval = 1
 """.format(region=paths.EC2_REGION, proxy=paths.EC2_PROXY_URL,
            key=paths.EC2_ACCESS_KEY, secret=s['ec2_secret_key'],
-           managed_by=paths.EC2_MANAGED_BY))
+           managed_by=paths.EC2_MANAGED_BY,
+           vcpu_quota=int(os.environ.get('BURST_EC2_VCPU_QUOTA', 64))))
     return path
 
 

@@ -236,8 +236,7 @@ def test_marker_paging():
         power_state=1, task_state=None, flavor=None, vcpus=0, memory_mb=0,
         disk_gb=0, placement='auto', created=None) for i in range(25)]
     first, prev, more = inventory.page(rows, 10)
-    assert [r.id for r in first][0] == 'r00' and (prev, more) == (False,
-                                                                   True)
+    assert first[0].id == 'r00' and (prev, more) == (False, True)
     second, prev, more = inventory.page(rows, 10, marker='r09')
     assert second[0].id == 'r10' and (prev, more) == (True, True)
     last, prev, more = inventory.page(rows, 10, marker='r19')
