@@ -21,5 +21,7 @@ _settings_utils.update_dashboards(
 )
 INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))  # noqa: F405
 
-# Unit tests never call AWS: prices come from the shipped table.
-BURST_DASHBOARD = {'use_pricing_api': False}
+# Unit tests never call AWS: prices come from the shipped table. An EC2
+# region configures bursting (the project's Burst Instances panel shows).
+BURST_DASHBOARD = {'use_pricing_api': False,
+                   'ec2': {'region_name': 'us-east-1'}}

@@ -7,11 +7,13 @@ from django.urls import reverse
 import horizon
 from openstack_dashboard.test import helpers as test
 
+from burst_dashboard.api import instances as instances_api
 from tests.unit import test_capacity
 
 CAPACITY_URL = 'horizon:admin:burst_capacity:index'
 INSTANCES_URL = 'horizon:admin:burst_instances:index'
 PROJECT_URL = 'horizon:project:burst_instances:index'
+PROJECT_MOCKS = {instances_api: ['project_inventory']}
 REAL_POLICY = override_settings(
     POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
 
@@ -76,11 +78,17 @@ class MemberAccessTests(test.TestCase):
         res = self.client.get(reverse(CAPACITY_URL))
         self.assertEqual(403, res.status_code)
 
+    @test.create_mocks(PROJECT_MOCKS)
     def test_member_sees_burst_instances(self):
+        self.mock_project_inventory.return_value = instances_api.Inventory(
+            rows=[], region='us-east-1')
         res = self.client.get(reverse(PROJECT_URL))
         self.assertTemplateUsed(
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertNotContains(res, reverse(CAPACITY_URL))
+        self.assertNotContains(res, reverse(INSTANCES_URL))
+        self.mock_project_inventory.assert_called_once_with(
+            test.IsHttpRequest())
 
     def test_member_refused_instances(self):
         res = self.client.get(reverse(INSTANCES_URL))

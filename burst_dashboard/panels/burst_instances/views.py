@@ -1,8 +1,26 @@
 from django.utils.translation import gettext_lazy as _
 
-from horizon import views
+from burst_dashboard.api import instances as instances_api
+from burst_dashboard.panels.burst_instances import tables as project_tables
+from burst_dashboard.panels.instances import base
+
+# No repatriation candidates for members: that is the admin's decision.
+PROJECT_SHOW = ('all', 'local', 'ec2', 'drift')
 
 
-class IndexView(views.HorizonTemplateView):
+class IndexView(base.InventoryView):
+    table_class = project_tables.ProjectInventoryTable
     template_name = 'burst_dashboard/burst_instances/index.html'
     page_title = _("Burst Instances")
+    show_choices = PROJECT_SHOW
+    sort_choices = tuple(k for k in base.inventory.SORT_KEYS
+                         if k != 'project')
+
+    def load_inventory(self):
+        return instances_api.project_inventory(self.request)
+
+    def visible_rows(self, inv):
+        # project_inventory reads only this project; checked here again so
+        # that nothing of another project (rows, figures) reaches the page.
+        project_id = self.request.user.project_id
+        return [r for r in inv.rows if r.project_id == project_id]
