@@ -1,0 +1,525 @@
+"""Admin → Cloud Bursting → Instances and Project → Compute → Burst
+Instances: the pages against a mocked burst_dashboard.api.instances, with
+rows built by the real join (burst_dashboard.inventory.join) from Nova
+server JSON and EC2 describe_instances items; who may see them (real
+policy check)."""
+import datetime
+
+from django.test.utils import override_settings
+from django.urls import reverse
+
+import horizon
+from openstack_dashboard.test import helpers as test
+
+from burst_dashboard.api import instances as instances_api
+from burst_dashboard import inventory
+from burst_nova.ec2 import TAG_INSTANCE
+from burst_nova.ec2 import TAG_PROJECT
+
+ADMIN_URL = reverse('horizon:admin:burst_instances:index')
+PROJECT_URL = reverse('horizon:project:burst_instances:index')
+REAL_POLICY = override_settings(
+    POLICY_CHECK_FUNCTION='openstack_auth.policy.check')
+ADMIN_MOCKS = {instances_api: ['admin_inventory']}
+PROJECT_MOCKS = {instances_api: ['project_inventory']}
+
+UTC = datetime.timezone.utc
+NOW = datetime.datetime.now(UTC).replace(microsecond=0)
+PRICES = {'t3.small': 0.0208, 't3.medium': 0.0416, 'm5.large': 0.096}
+REGION = 'us-east-1'
+EC2_HOST = 'ec2-us-east-1'
+PROJECTS = {'p-demo': 'demo', 'p-other': 'other'}
+
+L1 = '11111111-0000-0000-0000-000000000001'
+E1 = '22222222-0000-0000-0000-000000000001'
+E2 = '22222222-0000-0000-0000-000000000002'
+GONE = '99999999-0000-0000-0000-000000000009'
+ORPHAN = 'i-0orphan'
+
+
+def _server(uuid, name, project='p-demo', host='compute-1',
+            status='ACTIVE', power=1, flavor='m1.small', hours_ago=10):
+    created = NOW - datetime.timedelta(hours=hours_ago)
+    return {
+        'id': uuid, 'name': name, 'tenant_id': project, 'status': status,
+        'OS-EXT-STS:power_state': power, 'OS-EXT-STS:task_state': None,
+        'OS-EXT-SRV-ATTR:host': host,
+        'flavor': {'original_name': flavor, 'vcpus': 1, 'ram': 2048,
+                   'disk': 20, 'extra_specs': {}},
+        'created': created.isoformat(), 'metadata': {}}
+
+
+def _ec2(instance_id, uuid=None, project='p-demo', name=None,
+         state='running', itype='t3.small', hours_ago=2.0,
+         private_ip='10.0.0.5', public_ip=None, zone='us-east-1a'):
+    tags = [{'Key': TAG_PROJECT, 'Value': project}]
+    if uuid:
+        tags.append({'Key': TAG_INSTANCE, 'Value': uuid})
+    if name:
+        tags.append({'Key': 'Name', 'Value': name})
+    item = {'InstanceId': instance_id, 'InstanceType': itype,
+            'Placement': {'AvailabilityZone': zone},
+            'PrivateIpAddress': private_ip, 'State': {'Name': state},
+            'LaunchTime': NOW - datetime.timedelta(hours=hours_ago),
+            'Tags': tags}
+    if public_ip:
+        item['PublicIpAddress'] = public_ip
+    return item
+
+
+def _join(servers, described, burst_hosts=(EC2_HOST,), projects=PROJECTS):
+    return inventory.join(servers, described, REGION, PRICES.get, NOW,
+                          burst_hosts=frozenset(burst_hosts)
+                          if burst_hosts is not None else None,
+                          projects=projects)
+
+
+def _inventory(rows, **kw):
+    return instances_api.Inventory(rows=rows, region=REGION, **kw)
+
+
+def _cloud():
+    """A local instance, two on EC2 (one whose states differ) and an EC2
+    instance Nova does not know."""
+    servers = [
+        _server(L1, 'db-local', hours_ago=30),
+        _server(E1, 'web-burst', host=EC2_HOST, hours_ago=3),
+        _server(E2, 'api-burst', project='p-other', host=EC2_HOST,
+                status='SHUTOFF', power=4, hours_ago=6),
+    ]
+    described = [
+        _ec2('i-0e1', E1, public_ip='54.1.2.3', hours_ago=2),
+        _ec2('i-0e2', E2, project='p-other', itype='t3.medium',
+             private_ip='10.0.0.6', zone='us-east-1b', hours_ago=5),
+        _ec2(ORPHAN, GONE, name='leaked-1', itype='m5.large',
+             private_ip='10.0.0.7', hours_ago=30),
+    ]
+    return _join(servers, described)
+
+
+def _ids(res):
+    return [r.id for r in res.context['table'].data]
+
+
+@override_settings(API_RESULT_PAGE_SIZE=20)
+class AdminIndexTests(test.BaseAdminViewTests):
+
+    def _get(self, query='', rows=None, **kw):
+        self.mock_admin_inventory.return_value = _inventory(
+            _cloud() if rows is None else rows, **kw)
+        return self.client.get(ADMIN_URL + query)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_local_ec2_and_orphan_side_by_side(self):
+        res = self._get()
+        self.assertEqual(200, res.status_code)
+        self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
+        self.assertMessageCount(res, error=0, warning=0)
+        self.mock_admin_inventory.assert_called_once_with(
+            test.IsHttpRequest())
+        # newest first by default: web-burst, api-burst, then the two
+        # 30 hours old
+        self.assertEqual(E1, _ids(res)[0])
+        self.assertEqual({L1, E1, E2, ORPHAN}, set(_ids(res)))
+        # where, project, status
+        self.assertContains(res, 'Local: compute-1')
+        self.assertContains(res, 'EC2: us-east-1', count=2)
+        self.assertContains(res, 'EC2 orphan')
+        self.assertContains(res, '<td class="normal_column">other</td>',
+                            html=True)
+        self.assertContains(res, 'Active, Running')
+        self.assertContains(res, 'Shutoff, Shut Down')
+        # EC2 columns
+        for text in ('i-0e1', 't3.small', 'us-east-1a', '10.0.0.5',
+                     '54.1.2.3', 'i-0e2', 't3.medium', 'us-east-1b',
+                     'm5.large', '10.0.0.7', 'running'):
+            self.assertContains(res, text)
+        self.assertContains(res, '0.0208')               # t3.small $/h
+        self.assertContains(res, '%.4f' % (0.0208 * 2))  # 2 h so far
+        self.assertContains(res, '%.4f' % (0.096 * 30))
+        self.assertContains(res, '(1\xa0day, 6\xa0hours ago)')  # orphan's age
+        # links to Horizon's instance page for Nova rows only
+        self.assertContains(res, 'href="%s"' % reverse(
+            'horizon:admin:instances:detail', args=[E1]))
+        self.assertContains(res, 'href="%s"' % reverse(
+            'horizon:admin:instances:detail', args=[L1]))
+        self.assertNotContains(res, '/admin/instances/%s/' % ORPHAN)
+        # drift: the power mismatch and the orphan, rows marked
+        self.assertContains(res, 'Nova says SHUTOFF, EC2 says running')
+        self.assertContains(res, 'Nova has no instance %s' % GONE)
+        self.assertContains(res, '<tr class="warning burst-drift"', count=2)
+        self.assertContains(res, '<strong>State differs</strong>: Nova says')
+        self.assertContains(res, '<strong>Unknown to Nova</strong>: Nova has')
+        # filter pills with the counts, sorting form
+        self.assertContains(res, 'All (4)')
+        self.assertContains(res, 'Local (1)')
+        self.assertContains(res, 'EC2 (3)')
+        self.assertContains(res, 'Drift (2)')
+        self.assertContains(res, 'Repatriation candidates (0)')
+        self.assertContains(res, '<option value="cost">')
+        # the whole cloud's EC2 figures
+        self.assertContains(res, "This cloud's EC2 instances: "
+                                 "<strong>3</strong> (3 billed now)")
+        self.assertContains(res, '$%.4f/h' % (0.0208 + 0.0416 + 0.096))
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_show_drift_only_drift_rows(self):
+        res = self._get('?show=drift')
+        self.assertEqual([E2, ORPHAN], sorted(_ids(res)))
+        self.assertNotContains(res, 'db-local')
+        self.assertNotContains(res, 'web-burst')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_show_ec2_includes_orphans(self):
+        res = self._get('?show=ec2')
+        self.assertEqual({E1, E2, ORPHAN}, set(_ids(res)))
+        res = self._get('?show=local')
+        self.assertEqual([L1], _ids(res))
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_show_repatriation_candidates(self):
+        rows = _cloud()
+        for r in rows:
+            r.repatriate = r.id == E1
+        res = self._get('?show=repatriate', rows=rows)
+        self.assertEqual([E1], _ids(res))
+        self.assertContains(res, 'Repatriation candidates (1)')
+        self.assertContains(res, 'burst-repatriate')
+        self.assertContains(res, '<td class="normal_column">Yes</td>',
+                            html=True)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_project_and_name_filters(self):
+        res = self._get('?project=other')
+        self.assertEqual([E2], _ids(res))
+        res = self._get('?project=p-demo')
+        self.assertEqual({L1, E1, ORPHAN}, set(_ids(res)))
+        self.assertContains(res, 'All (3)')     # counts follow the filter
+        res = self._get('?name=BURST')
+        self.assertEqual({E1, E2}, set(_ids(res)))
+        res = self._get('?show=ec2&project=demo&name=burst')
+        self.assertEqual([E1], _ids(res))
+        # kept by the sort form and the pills
+        self.assertContains(res, '<input type="hidden" name="project" '
+                                 'value="demo">', html=True)
+        self.assertContains(res, 'href="?show=drift&amp;sort=created&amp;'
+                                 'dir=desc&amp;project=demo&amp;name=burst"')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_filter_box_is_server_side(self):
+        self.mock_admin_inventory.return_value = _inventory(_cloud())
+        param = 'burst_admin_instances__filter_burst_admin_instances__q'
+        res = self.client.post(ADMIN_URL + '?show=ec2&sort=name&dir=asc',
+                               {param: 'other', param + '_field': 'project'})
+        # a changed filter goes back to the first page, list kept
+        self.assertRedirectsNoFollow(
+            res, ADMIN_URL + '?show=ec2&sort=name&dir=asc')
+        res = self.client.get(ADMIN_URL + '?show=ec2&sort=name&dir=asc')
+        self.assertEqual([E2], _ids(res))
+        res = self.client.post(ADMIN_URL, {param: 'leaked',
+                                           param + '_field': 'name'})
+        res = self.client.get(ADMIN_URL)
+        self.assertEqual([ORPHAN], _ids(res))
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_sort_by_cost_descending(self):
+        res = self._get('?sort=cost&dir=desc')
+        self.assertEqual([ORPHAN, E2, E1, L1], _ids(res))
+        res = self._get('?sort=cost&dir=asc')
+        self.assertEqual([L1, E1, E2, ORPHAN], _ids(res))
+        res = self._get('?sort=name')      # names: a to z by default
+        self.assertEqual(['api-burst', 'db-local', 'leaked-1', 'web-burst'],
+                         [r.name for r in res.context['table'].data])
+        self.assertContains(res, '<option value="name" selected>')
+        self.assertContains(res, '<option value="asc" selected>')
+
+    @override_settings(API_RESULT_PAGE_SIZE=2)
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_paging_keeps_the_list_parameters(self):
+        uuids = ['33333333-0000-0000-0000-00000000000%d' % i
+                 for i in range(5)]
+        servers = [_server(u, 'n%d' % i, host=EC2_HOST)
+                   for i, u in enumerate(uuids)]
+        servers.append(_server(L1, 'a-local'))    # not on show=ec2
+        described = [_ec2('i-%d' % i, u) for i, u in enumerate(uuids)]
+        rows = _join(servers, described)
+        query = '?show=ec2&sort=name&dir=asc'
+
+        res = self._get(query, rows=rows)
+        self.assertEqual(uuids[0:2], _ids(res))
+        self.assertContains(res, 'Next&nbsp;&raquo;')
+        self.assertContains(res, 'href="?show=ec2&amp;sort=name&amp;dir=asc'
+                                 '&amp;marker=%s"' % uuids[1])
+        self.assertNotContains(res, 'prev_marker=')
+
+        res = self._get(query + '&marker=' + uuids[1], rows=rows)
+        self.assertEqual(uuids[2:4], _ids(res))
+        self.assertContains(res, 'href="?show=ec2&amp;sort=name&amp;dir=asc'
+                                 '&amp;marker=%s"' % uuids[3])
+        self.assertContains(res, 'href="?show=ec2&amp;sort=name&amp;dir=asc'
+                                 '&amp;prev_marker=%s"' % uuids[2])
+
+        res = self._get(query + '&marker=' + uuids[3], rows=rows)
+        self.assertEqual(uuids[4:], _ids(res))
+        self.assertNotContains(res, 'Next&nbsp;&raquo;')
+        self.assertContains(res, '&laquo;&nbsp;Prev')
+
+        res = self._get(query + '&prev_marker=' + uuids[4], rows=rows)
+        self.assertEqual(uuids[2:4], _ids(res))
+        self.assertMessageCount(res, warning=0, error=0)
+        # the pills start a list over on its first page
+        self.assertContains(res, 'href="?show=drift&amp;sort=name&amp;'
+                                 'dir=asc"')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_bad_parameters_fall_back_with_messages(self):
+        res = self._get('?show=nope&sort=bogus&dir=up&marker=gone')
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, warning=4, error=0)
+        self.assertContains(res, 'Unknown list &quot;nope&quot;')
+        self.assertContains(res, 'Cannot sort by &quot;bogus&quot;')
+        self.assertContains(res, 'Unknown sort direction &quot;up&quot;')
+        self.assertContains(res, 'no longer in this list')
+        # defaults: everything, newest first
+        self.assertEqual(4, len(_ids(res)))
+        self.assertEqual(E1, _ids(res)[0])
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_ec2_error_warns_and_lists_local(self):
+        servers = [_server(L1, 'db-local'),
+                   _server(E1, 'web-burst', host=EC2_HOST)]
+        rows = _join(servers, [])
+        res = self._get(rows=rows, ec2_error='EndpointConnectionError: '
+                        'Could not connect to http://ec2.test')
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, warning=1, error=0)
+        self.assertContains(res, 'EC2 (region us-east-1) could not be read: '
+                                 'EndpointConnectionError: Could not connect'
+                                 ' to http://ec2.test. Local instances are '
+                                 'listed; EC2 details are missing.')
+        self.assertContains(res, 'db-local')
+        self.assertContains(res, 'Local: compute-1')
+        self.assertEqual({L1, E1}, set(_ids(res)))
+        # no EC2 figures claimed when EC2 was not read
+        self.assertContains(res, 'their price and their cost are not known')
+        self.assertNotContains(res, "This cloud's EC2 instances")
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_policy_and_repatriation_errors_warn(self):
+        res = self._get(policy_error='Aggregate burst-ec2 not found',
+                        repatriation_error='Placement could not be read: '
+                        'no repatriation candidates.')
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, warning=2, error=0)
+        self.assertContains(res, 'The burst policy could not be read: '
+                                 'Aggregate burst-ec2 not found.')
+        self.assertContains(res, 'Placement could not be read')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_nova_error_is_a_message(self):
+        self.mock_admin_inventory.side_effect = self.exceptions.nova
+        res = self.client.get(ADMIN_URL + '?show=drift')
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
+        self.assertContains(res, 'Unable to retrieve instances.')
+        self.assertEqual([], _ids(res))
+        self.assertContains(res, 'All (0)')
+        self.assertNotContains(res, "This cloud's EC2 instances")
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_names_tags_drift_and_parameters_escaped(self):
+        script = '<script>alert(%d)</script>'
+        servers = [_server(E1, script % 1, host=EC2_HOST)]
+        described = [_ec2('i-0e1', E1),
+                     _ec2(ORPHAN, name=script % 2, itype='m5.large')]
+        rows = _join(servers, described)
+        rows[0].drift.append(inventory.Drift('power', script % 3))
+        res = self._get('?sort=%3Cscript%3Ealert(5)%3C/script%3E',
+                        rows=rows)
+        self.assertEqual(200, res.status_code)
+        self.assertNotContains(res, '<script>alert(')
+        for i in (1, 2, 3, 5):
+            self.assertContains(res, '&lt;script&gt;alert(%d)&lt;/script&gt;'
+                                % i)
+        res = self._get('?name=%3Cscript%3Ealert(4)%3C/script%3E',
+                        rows=rows)
+        self.assertNotContains(res, '<script>alert(')
+        self.assertContains(res, '&lt;script&gt;alert(4)&lt;/script&gt;')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_in_the_navigation(self):
+        res = self._get()
+        self.assertContains(res, 'href="%s"' % ADMIN_URL)
+        self.assertContains(res, 'Cloud Bursting')
+
+
+@REAL_POLICY
+class AdminAccessTests(test.BaseAdminViewTests):
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_admin_allowed(self):
+        self.mock_admin_inventory.return_value = _inventory(_cloud())
+        res = self.client.get(ADMIN_URL)
+        self.assertEqual(200, res.status_code)
+        self.assertEqual(4, len(_ids(res)))
+
+
+@REAL_POLICY
+class MemberRefusedAdminTests(test.TestCase):
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_member_refused(self):
+        self.assertEqual(403, self.client.get(ADMIN_URL).status_code)
+        self.mock_admin_inventory.assert_not_called()
+
+
+@REAL_POLICY
+class ProjectIndexTests(test.TestCase):
+    """The default test user is a plain member of self.tenant."""
+
+    def _rows(self):
+        me = self.tenant.id
+        servers = [
+            _server(L1, 'db-local', project=me, host=None, hours_ago=30),
+            # members see no host: on EC2 by its EC2 instance
+            _server(E1, 'web-burst', project=me, host=None, hours_ago=3),
+            _server(E2, 'halted', project=me, host=None, status='SHUTOFF',
+                    power=4, hours_ago=6),
+        ]
+        described = [
+            _ec2('i-0e1', E1, project=me, public_ip='54.1.2.3',
+                 hours_ago=2),
+            _ec2('i-0e2', E2, project=me, itype='t3.medium',
+                 state='stopped', hours_ago=5),
+        ]
+        rows = _join(servers, described, burst_hosts=None, projects={})
+        # Another project's instance: must never reach the page.
+        rows += _join([], [_ec2('i-0theirs', GONE, project='p-other',
+                                name='theirs', itype='m5.large')],
+                      burst_hosts=None, projects={})
+        return rows
+
+    def _get(self, query='', **kw):
+        self.mock_project_inventory.return_value = _inventory(
+            self._rows(), **kw)
+        return self.client.get(PROJECT_URL + query)
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_own_rows_with_ec2_details_and_summary(self):
+        res = self._get()
+        self.assertEqual(200, res.status_code)
+        self.assertTemplateUsed(
+            res, 'burst_dashboard/burst_instances/index.html')
+        self.assertMessageCount(res, warning=0, error=0)
+        self.mock_project_inventory.assert_called_once_with(
+            test.IsHttpRequest())
+        self.assertEqual([E1, E2, L1], _ids(res))
+        for text in ('db-local', 'web-burst', 'i-0e1', 't3.small',
+                     'us-east-1a', '54.1.2.3', 'running', 'i-0e2',
+                     'stopped', '0.0208', '%.4f' % (0.0208 * 2)):
+            self.assertContains(res, text)
+        self.assertContains(res, 'EC2: us-east-1', count=2)
+        self.assertContains(res, '<td class="normal_column">Local</td>',
+                            html=True)
+        self.assertContains(res, 'href="%s"' % reverse(
+            'horizon:project:instances:detail', args=[E1]))
+        self.assertNotContains(res, '/admin/instances/')
+        # nothing of the other project, in the rows or the figures
+        self.assertNotContains(res, 'i-0theirs')
+        self.assertNotContains(res, 'theirs')
+        self.assertNotContains(res, 'm5.large')
+        # this project's EC2: two instances, one billed now ($/h), the
+        # stopped one's cost up to its stop time unknown (no stop time)
+        self.assertContains(res, "This project's EC2 instances: "
+                                 "<strong>2</strong> (1 billed now), "
+                                 "<strong>$0.0208/h</strong>, "
+                                 "<strong>$%.4f</strong> so far."
+                            % (0.0208 * 2))
+        # members' lists: no repatriation candidates, no project column
+        self.assertContains(res, 'All (3)')
+        self.assertContains(res, 'EC2 (2)')
+        self.assertNotContains(res, 'Repatriation candidates')
+        self.assertNotContains(res, '<option value="project">')
+        self.assertNotContains(res, 'Repatriate')
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_show_and_paging(self):
+        with override_settings(API_RESULT_PAGE_SIZE=1):
+            res = self._get('?show=ec2&sort=name&dir=asc')
+        self.assertEqual([E2], _ids(res))   # halted, then web-burst
+        self.assertContains(res, 'href="?show=ec2&amp;sort=name&amp;dir=asc'
+                                 '&amp;marker=%s"' % E2)
+        with override_settings(API_RESULT_PAGE_SIZE=1):
+            res = self._get('?show=ec2&sort=name&dir=asc&marker=' + E2)
+        self.assertEqual([E1], _ids(res))
+        res = self._get('?show=local')
+        self.assertEqual([L1], _ids(res))
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_repatriate_is_not_a_member_list(self):
+        res = self._get('?show=repatriate')
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, warning=1)
+        self.assertContains(res, 'Unknown list &quot;repatriate&quot;')
+        self.assertEqual(3, len(_ids(res)))
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_ec2_error_warns(self):
+        res = self._get(ec2_error='AuthFailure')
+        self.assertMessageCount(res, warning=1)
+        self.assertContains(res, 'EC2 (region us-east-1) could not be read: '
+                                 'AuthFailure.')
+        self.assertContains(res, 'db-local')
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_nova_error_is_a_message(self):
+        self.mock_project_inventory.side_effect = self.exceptions.nova
+        res = self.client.get(PROJECT_URL)
+        self.assertEqual(200, res.status_code)
+        self.assertMessageCount(res, error=1)
+        self.assertContains(res, 'Unable to retrieve instances.')
+        self.assertEqual([], _ids(res))
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_in_the_navigation_when_configured(self):
+        res = self._get()
+        self.assertContains(res, 'href="%s"' % PROJECT_URL)
+
+
+NOT_CONFIGURED = override_settings(BURST_DASHBOARD={'use_pricing_api':
+                                                    False})
+
+
+@REAL_POLICY
+class NotConfiguredTests(test.TestCase):
+
+    @NOT_CONFIGURED
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_project_panel_hidden_and_refused(self):
+        self.assertFalse(instances_api.is_configured())
+        panel = horizon.get_dashboard('project').get_panel('burst_instances')
+        self.assertFalse(panel.can_access({'request': self.request}))
+        res = self.client.get(PROJECT_URL)
+        self.assertEqual(403, res.status_code)
+        self.mock_project_inventory.assert_not_called()
+
+    def test_project_panel_shown_when_configured(self):
+        self.assertTrue(instances_api.is_configured())
+        panel = horizon.get_dashboard('project').get_panel('burst_instances')
+        self.assertTrue(panel.can_access({'request': self.request}))
+
+
+@REAL_POLICY
+class NotConfiguredNavigationTests(test.BaseAdminViewTests):
+    """The admin also sees the Project dashboard's navigation: the panel
+    is listed there only while bursting is configured."""
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_navigation(self):
+        self.mock_admin_inventory.return_value = _inventory([])
+        res = self.client.get(ADMIN_URL)
+        self.assertContains(res, 'href="%s"' % PROJECT_URL)
+        with NOT_CONFIGURED:
+            res = self.client.get(ADMIN_URL)
+        self.assertEqual(200, res.status_code)
+        self.assertNotContains(res, 'href="%s"' % PROJECT_URL)
