@@ -1,19 +1,25 @@
+import uuid
+
 import pytest
 
+from burst_nova import policy
+from localcloud import services
 
-@pytest.fixture(scope='session')
-def horizon_request(local_cloud):
-    """A Django request whose user holds a real Keystone token of the
-    local cloud's admin, so the plugin's API layer can be called as
-    Horizon calls it."""
+
+def aggregate(conn):
+    return next(a for a in conn.compute.aggregates()
+                if a.name == services.BURST_AGGREGATE)
+
+
+def _request(local_cloud, username, project):
     from django.test import RequestFactory
     from keystoneauth1.identity import v3
     from keystoneauth1 import session
     from openstack_auth import user as auth_user
 
-    auth = v3.Password(auth_url=local_cloud.KEYSTONE_URL, username='admin',
-                       password=local_cloud.secrets_()['admin'],
-                       project_name='admin', user_domain_name='Default',
+    auth = v3.Password(auth_url=local_cloud.KEYSTONE_URL, username=username,
+                       password=local_cloud.secrets_()[username],
+                       project_name=project, user_domain_name='Default',
                        project_domain_name='Default')
     auth_ref = auth.get_auth_ref(session.Session(auth=auth))
     request = RequestFactory().get('/')
@@ -22,6 +28,20 @@ def horizon_request(local_cloud):
         request, auth_user.Token(auth_ref), local_cloud.KEYSTONE_URL,
         services_region=local_cloud.REGION)
     return request
+
+
+@pytest.fixture(scope='session')
+def horizon_request(local_cloud):
+    """A Django request whose user holds a real Keystone token of the
+    local cloud's admin, so the plugin's API layer can be called as
+    Horizon calls it."""
+    return _request(local_cloud, 'admin', 'admin')
+
+
+@pytest.fixture(scope='session')
+def member_request(local_cloud):
+    """The same for the demo user, a member of project demo."""
+    return _request(local_cloud, 'demo', 'demo')
 
 
 @pytest.fixture(autouse=True)
@@ -36,3 +56,39 @@ def burst_dashboard_settings(local_cloud):
                     'aws_access_key_id': 'integration-tests',
                     'aws_secret_access_key': 'integration-tests'}}):
         yield
+
+
+@pytest.fixture
+def restore_policy(admin_conn):
+    """Put the burst aggregate's burst: keys back as they were."""
+    before = {k: v for k, v in (aggregate(admin_conn).metadata or {}).items()
+              if k.startswith(policy.PREFIX)}
+    yield before
+    agg = aggregate(admin_conn)
+    now = {k for k in agg.metadata or {} if k.startswith(policy.PREFIX)}
+    update = dict(before, **{k: None for k in now - set(before)})
+    update[policy.REVISION_KEY] = str(int(agg.metadata.get(
+        policy.REVISION_KEY, 0)) + 1)
+    admin_conn.compute.set_aggregate_metadata(agg, update)
+
+
+@pytest.fixture
+def servers(admin_conn, demo_conn):
+    booted = []
+
+    def boot(flavor, status='ACTIVE'):
+        image = demo_conn.image.find_image(services.IMAGE_NAME)
+        fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
+        s = demo_conn.compute.create_server(
+            name='burst-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
+            flavor_id=fl.id, networks='none')
+        booted.append(s)
+        s = demo_conn.compute.wait_for_server(
+            s, status=status, failures=['ACTIVE' if status == 'ERROR'
+                                        else 'ERROR'], wait=120)
+        return admin_conn.compute.get_server(s.id)
+    yield boot
+    for s in booted:
+        demo_conn.compute.delete_server(s, ignore_missing=True)
+    for s in booted:
+        demo_conn.compute.wait_for_delete(s, wait=120)

@@ -13,48 +13,9 @@ from localcloud import paths
 from localcloud import procs
 from localcloud import services
 
+from tests.integration.conftest import aggregate as _aggregate
+
 pytestmark = pytest.mark.integration
-
-
-def _aggregate(conn):
-    return next(a for a in conn.compute.aggregates()
-                if a.name == services.BURST_AGGREGATE)
-
-
-@pytest.fixture
-def restore_policy(admin_conn):
-    """Put the burst aggregate's burst: keys back as they were."""
-    before = {k: v for k, v in (_aggregate(admin_conn).metadata or {}).items()
-              if k.startswith(policy.PREFIX)}
-    yield before
-    agg = _aggregate(admin_conn)
-    now = {k for k in agg.metadata or {} if k.startswith(policy.PREFIX)}
-    update = dict(before, **{k: None for k in now - set(before)})
-    update[policy.REVISION_KEY] = str(int(agg.metadata.get(
-        policy.REVISION_KEY, 0)) + 1)
-    admin_conn.compute.set_aggregate_metadata(agg, update)
-
-
-@pytest.fixture
-def servers(admin_conn, demo_conn):
-    booted = []
-
-    def boot(flavor, status='ACTIVE'):
-        image = demo_conn.image.find_image(services.IMAGE_NAME)
-        fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
-        s = demo_conn.compute.create_server(
-            name='burst-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
-            flavor_id=fl.id, networks='none')
-        booted.append(s)
-        s = demo_conn.compute.wait_for_server(
-            s, status=status, failures=['ACTIVE' if status == 'ERROR'
-                                        else 'ERROR'], wait=120)
-        return admin_conn.compute.get_server(s.id)
-    yield boot
-    for s in booted:
-        demo_conn.compute.delete_server(s, ignore_missing=True)
-    for s in booted:
-        demo_conn.compute.wait_for_delete(s, wait=120)
 
 
 def _pools(admin_conn, pol):

@@ -1,0 +1,203 @@
+"""Admin → Cloud Bursting → Instances vs Horizon's own Admin → Instances,
+and vs the floor (one Nova list plus one EC2 describe, in parallel), on the
+same 1,000 instances of the local cloud.
+
+    .venv/bin/python -m benchmarks.instances_page [--local 600] [--ec2 400]
+        [--runs 7] [--keep]
+
+Starts one extra nova-compute ("bench", 50 fake hypervisors) so the local
+instances fit under the burst thresholds, restarts the EC2 compute with a
+vCPU quota large enough for --ec2 instances, boots --local m1.tiny
+(local) and --ec2 ec2.small (EC2, through the EC2 driver and moto) in
+batches (min_count), logs into Horizon as admin and loads, in turn:
+
+- ours, first page and a filtered page (show=ec2, sorted by cost)
+- Horizon's Admin → Instances (its default page size)
+- the floor: Nova ``GET /servers/detail`` of every project (all pages,
+  microversion 2.47) and EC2 ``describe_instances`` filtered by the
+  managed-by tag, in parallel, with bare clients (no Django, no rendering)
+
+Prints the median time of each, the ratios of medians, and the backend
+requests each page made (access-log lines of Keystone, Nova, Placement,
+Glance, Neutron and moto). Deletes the instances and the bench compute
+at the end unless --keep.
+"""
+import argparse
+from concurrent import futures
+import os
+import statistics
+import time
+
+import boto3
+from novaclient import client as nova_client
+
+from benchmarks import capacity_page as common
+from localcloud import paths
+from localcloud import procs
+from localcloud import services
+
+PAGES = {
+    'ours': '/admin/burst_instances/',
+    'ours (EC2, by cost)': '/admin/burst_instances/?show=ec2&sort=cost',
+    'horizon': '/admin/instances/',
+}
+BATCH = 50
+
+
+def boot(conn, flavor, count, host_check):
+    image = conn.image.find_image(services.IMAGE_NAME)
+    fl = conn.compute.find_flavor(flavor, ignore_missing=False)
+    made = 0
+    while made < count:
+        n = min(BATCH, count - made)
+        conn.compute.create_server(
+            name='bench-%s-%d' % (flavor, made), image_id=image.id,
+            flavor_id=fl.id, networks='none', min_count=n, max_count=n)
+        made += n
+        _wait_settled(conn, flavor)
+    servers = [s for s in conn.compute.servers(all_projects=True)
+               if s.name.startswith('bench-%s-' % flavor)]
+    wrong = [s for s in servers if s.status != 'ACTIVE' or
+             not host_check(s.compute_host)]
+    if wrong:
+        raise SystemExit('%d of %d %s instances not ACTIVE where expected '
+                         '(e.g. %s %s on %s)' % (
+                             len(wrong), len(servers), flavor, wrong[0].id,
+                             wrong[0].status, wrong[0].compute_host))
+    return servers
+
+
+def _wait_settled(conn, flavor, timeout=600):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        building = [s for s in conn.compute.servers(
+            all_projects=True, status='BUILD')
+            if s.name.startswith('bench-')]
+        if not building:
+            return
+        time.sleep(2)
+    raise SystemExit('instances still building after %d s' % timeout)
+
+
+def delete_all(conn):
+    servers = [s for s in conn.compute.servers(all_projects=True)
+               if s.name.startswith('bench-')]
+    for s in servers:
+        conn.compute.delete_server(s, ignore_missing=True)
+    deadline = time.monotonic() + 900
+    while time.monotonic() < deadline and any(
+            s.name.startswith('bench-')
+            for s in conn.compute.servers(all_projects=True)):
+        time.sleep(3)
+
+
+def restart_ec2_compute(quota=None):
+    name = 'nova-compute-' + paths.EC2_HOST
+    procs.stop(name)
+    if quota is None:
+        os.environ.pop('BURST_EC2_VCPU_QUOTA', None)
+    else:
+        os.environ['BURST_EC2_VCPU_QUOTA'] = str(quota)
+    services.start_ec2_compute()
+    conn = services.admin_conn()
+    want = quota or 64
+
+    def ready():
+        for rp in conn.placement.resource_providers(name=paths.EC2_HOST):
+            for inv in conn.placement.resource_provider_inventories(rp):
+                if inv.resource_class == 'VCPU':
+                    return inv.total == want
+        return False
+    procs.wait_for(name, ready, 180, interval=2)
+
+
+def floor_calls():
+    """The floor: one Nova list of every project (all pages) and one EC2
+    describe (managed-by tag), in parallel, with bare clients."""
+    conn = services.admin_conn()
+    nova = nova_client.Client('2.47', session=conn.session)
+    ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                       region_name=paths.EC2_REGION,
+                       aws_access_key_id='bench', aws_secret_access_key='x')
+
+    def servers():
+        return nova.servers.list(detailed=True, limit=-1,
+                                 search_opts={'all_tenants': True})
+
+    def described():
+        pages = ec2.get_paginator('describe_instances').paginate(Filters=[
+            {'Name': 'tag:openstack:managed-by',
+             'Values': [paths.EC2_MANAGED_BY]}])
+        return [i for p in pages for r in p['Reservations']
+                for i in r['Instances']]
+
+    def run():
+        with futures.ThreadPoolExecutor(2) as pool:
+            a, b = pool.submit(servers), pool.submit(described)
+            return len(a.result()), len(b.result())
+    return run
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument('--local', type=int, default=600)
+    p.add_argument('--ec2', type=int, default=400)
+    p.add_argument('--runs', type=int, default=7)
+    p.add_argument('--nodes', type=int, default=50)
+    p.add_argument('--keep', action='store_true')
+    args = p.parse_args()
+    conn = services.admin_conn()
+    t0 = time.monotonic()
+    common.start_bench(conn, args.nodes)
+    restart_ec2_compute(quota=max(64, args.ec2 * 2))
+    try:
+        boot(conn, 'ec2.small', args.ec2, lambda h: h == paths.EC2_HOST)
+        boot(conn, 'm1.tiny', args.local, lambda h: h != paths.EC2_HOST)
+        print('booted %d local + %d EC2 instances in %.0f s' % (
+            args.local, args.ec2, time.monotonic() - t0))
+        total = len(list(conn.compute.servers(all_projects=True)))
+        floor = floor_calls()
+        session = common.login()
+        for page in PAGES.values():   # warm caches and compressed JS
+            session.get(paths.url('horizon', page), timeout=300)
+        floor()
+        times = {k: [] for k in list(PAGES) + ['floor']}
+        calls = {k: [] for k in PAGES}
+        for _ in range(args.runs):
+            for name, page in PAGES.items():
+                sizes = common.log_sizes()
+                start = time.perf_counter()
+                r = session.get(paths.url('horizon', page), timeout=300)
+                times[name].append(time.perf_counter() - start)
+                r.raise_for_status()
+                if 'burst_instances' in page and 'bench-' not in r.text:
+                    raise SystemExit('%s did not list the instances' % page)
+                time.sleep(0.3)   # let the access logs flush
+                calls[name].append(common.requests_since(sizes))
+            start = time.perf_counter()
+            counted = floor()
+            times['floor'].append(time.perf_counter() - start)
+        med = {k: statistics.median(v) for k, v in times.items()}
+        print('instances in Nova: %d (EC2 described: %d), runs: %d' % (
+            total, counted[1], args.runs))
+        for name in times:
+            extra = ('' if name == 'floor' else
+                     ', backend requests per page: median %d' %
+                     statistics.median(calls[name]))
+            print('%-20s median %.3f s (min %.3f, max %.3f)%s' % (
+                name, med[name], min(times[name]), max(times[name]), extra))
+        print('ratio of medians, ours / Horizon Admin -> Instances: %.2f' %
+              (med['ours'] / med['horizon']))
+        print('ratio of medians, ours / floor (Nova list + EC2 describe '
+              'in parallel): %.2f' % (med['ours'] / med['floor']))
+        print('ratio of medians, ours (EC2, by cost) / floor: %.2f' %
+              (med['ours (EC2, by cost)'] / med['floor']))
+    finally:
+        if not args.keep:
+            delete_all(conn)
+            common.stop_bench(conn)
+            restart_ec2_compute(None)
+
+
+if __name__ == '__main__':
+    main()

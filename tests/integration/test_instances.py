@@ -1,0 +1,181 @@
+"""The Instances panels' data on the local cloud: local and burst instances
+booted through Nova, an orphan created directly in moto, an EC2 instance
+terminated and another stopped behind Nova's back; the rows and their
+flags as the plugin's API layer computes them, for an admin and for a
+project member."""
+import time
+import uuid
+
+import boto3
+from django.test import override_settings
+import pytest
+
+from burst_dashboard.api import burst as burst_api
+from burst_dashboard.api import instances
+from burst_nova import policy
+from localcloud import paths
+from localcloud import services
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def ec2():
+    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                        region_name=paths.EC2_REGION,
+                        aws_access_key_id='t', aws_secret_access_key='x')
+
+
+def _save(horizon_request, **values):
+    state = burst_api.policy_get(horizon_request)
+    fields = policy.form_values(policy.BurstPolicy(
+        enabled=True, region=paths.EC2_REGION))
+    fields.update({k: str(v) for k, v in values.items()})
+    return burst_api.policy_save(horizon_request, fields, state.revision)
+
+
+def _ec2_id(ec2, server_id):
+    found = ec2.describe_instances(Filters=[
+        {'Name': 'tag:openstack:instance-id', 'Values': [server_id]}])
+    (inst,) = [i for r in found['Reservations'] for i in r['Instances']]
+    return inst['InstanceId']
+
+
+def _orphan(ec2, project_id, name):
+    image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    tags = {'openstack:managed-by': paths.EC2_MANAGED_BY,
+            'openstack:instance-id': str(uuid.uuid4()),
+            'openstack:project-id': project_id, 'Name': name}
+    return ec2.run_instances(
+        ImageId=image, InstanceType='t3.micro', MinCount=1, MaxCount=1,
+        TagSpecifications=[{'ResourceType': 'instance', 'Tags': [
+            {'Key': k, 'Value': v} for k, v in tags.items()]}],
+    )['Instances'][0]['InstanceId']
+
+
+@pytest.fixture
+def orphans(ec2):
+    made = []
+
+    def make(project_id, name):
+        made.append(_orphan(ec2, project_id, name))
+        return made[-1]
+    yield make
+    if made:
+        ec2.terminate_instances(InstanceIds=made)
+
+
+def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
+                              demo_conn, ec2, servers, orphans,
+                              restore_policy):
+    demo_project = demo_conn.current_project_id
+    local = servers('m1.small')
+    gone, stopped, fine = (servers('ec2.small') for _ in range(3))
+    assert {gone.compute_host, stopped.compute_host, fine.compute_host} \
+        == {paths.EC2_HOST}
+    # An auto instance bursts while the thresholds are low; with them back
+    # at 80 % (exit 60 %) it would fit back: a repatriation candidate.
+    _save(horizon_request, enter_vcpu_pct=1, enter_ram_pct=1,
+          enter_disk_pct=1, exit_pct=0.5)
+    auto = servers('m1.tiny')
+    assert auto.compute_host == paths.EC2_HOST
+    _save(horizon_request)
+    # An instance of the admin project, and orphans of both projects.
+    admin_image = admin_conn.image.find_image(services.IMAGE_NAME)
+    other = admin_conn.compute.create_server(
+        name='admin-only-%s' % uuid.uuid4().hex[:6], image_id=admin_image.id,
+        flavor_id=admin_conn.compute.find_flavor('m1.tiny').id,
+        networks='none')
+    try:
+        other = admin_conn.compute.wait_for_server(other, wait=120)
+        orphan = orphans(demo_project, '<script>alert(1)</script>')
+        other_orphan = orphans(admin_conn.current_project_id, 'not-yours')
+        # Behind Nova's back.
+        ec2.terminate_instances(InstanceIds=[_ec2_id(ec2, gone.id)])
+        ec2.stop_instances(InstanceIds=[_ec2_id(ec2, stopped.id)])
+
+        started = time.monotonic()
+        inv = instances.admin_inventory(horizon_request)
+        took = time.monotonic() - started
+        rows = {r.id: r for r in inv.rows}
+        assert inv.ec2_error is None and inv.policy_error is None
+        assert inv.burst_hosts == {paths.EC2_HOST}
+
+        assert rows[local.id].where == 'local'
+        assert rows[local.id].host == local.compute_host
+        assert rows[local.id].ec2 is None and not rows[local.id].drift
+
+        row = rows[fine.id]
+        ec2_id = _ec2_id(ec2, fine.id)
+        desc = ec2.describe_instances(InstanceIds=[ec2_id])[
+            'Reservations'][0]['Instances'][0]
+        assert (row.where, row.region, row.host) == (
+            'ec2', paths.EC2_REGION, paths.EC2_HOST)
+        assert (row.ec2.instance_id, row.ec2.instance_type, row.ec2.zone,
+                row.ec2.private_ip, row.ec2.state) == (
+            ec2_id, desc['InstanceType'],
+            desc['Placement']['AvailabilityZone'],
+            desc['PrivateIpAddress'], 'running')
+        assert row.ec2.hourly_price > 0 and row.ec2.cost_so_far > 0
+        assert row.project_name == 'demo' and row.flavor == 'ec2.small'
+        assert not row.drift and not row.repatriate   # pinned public
+
+        assert [d.code for d in rows[gone.id].drift] == ['ec2-gone']
+        assert [d.code for d in rows[stopped.id].drift] == ['power']
+        assert 'EC2 says stopped' in rows[stopped.id].drift[0].message
+
+        assert rows[orphan].where == 'orphan'
+        assert rows[orphan].name == '<script>alert(1)</script>'
+        assert [d.code for d in rows[orphan].drift] == ['orphan']
+        assert rows[orphan].ec2.cost_so_far > 0
+        assert rows[orphan].project_name == 'demo'
+        assert other_orphan in rows and other.id in rows
+
+        assert rows[auto.id].repatriate and rows[auto.id].where == 'ec2'
+        assert {r.id for r in inv.rows if r.repatriate} == {auto.id}
+        assert {r.id for r in inv.rows if r.drift} >= {
+            gone.id, stopped.id, orphan, other_orphan}
+        assert took < 10, took
+
+        # A member: their project only, never another project's instance
+        # or orphan; where each one runs without hosts.
+        mine = {r.id: r for r in
+                instances.project_inventory(member_request).rows}
+        assert other.id not in mine and other_orphan not in mine
+        assert {local.id, gone.id, stopped.id, fine.id, auto.id,
+                orphan} <= set(mine)
+        assert all(r.project_id == demo_project for r in mine.values())
+        assert mine[local.id].where == 'local'
+        assert mine[local.id].host is None
+        assert mine[fine.id].where == 'ec2'
+        assert mine[fine.id].ec2.instance_id == ec2_id
+        assert [d.code for d in mine[gone.id].drift] == ['ec2-gone']
+        assert not any(r.repatriate for r in mine.values())
+    finally:
+        admin_conn.compute.delete_server(other)
+        admin_conn.compute.wait_for_delete(other, wait=120)
+
+
+def test_ec2_down_local_rows_still_listed(horizon_request, servers):
+    """EC2 unreachable for real (the fault proxy drops connections): the
+    Nova rows are still listed, with a reason free of credentials, within
+    the EC2 client's bounded timeouts."""
+    local = servers('m1.tiny')
+    settings = {'aggregate': 'burst-ec2', 'use_pricing_api': False,
+                'managed_by': paths.EC2_MANAGED_BY,
+                'ec2': {'region_name': paths.EC2_REGION,
+                        'endpoint_url': paths.EC2_PROXY_URL,
+                        'aws_access_key_id': 'integration-tests',
+                        'aws_secret_access_key': 'not-shown-anywhere'}}
+    services.ec2_faults(mode='down')
+    try:
+        with override_settings(BURST_DASHBOARD=settings):
+            started = time.monotonic()
+            inv = instances.admin_inventory(horizon_request)
+            took = time.monotonic() - started
+    finally:
+        services.ec2_faults(mode='pass')
+    assert took < 15, took
+    assert inv.ec2_error and 'not-shown-anywhere' not in inv.ec2_error
+    row = {r.id: r for r in inv.rows}[local.id]
+    assert row.where == 'local' and row.host == local.compute_host
