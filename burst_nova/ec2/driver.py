@@ -57,6 +57,7 @@ class EC2Driver(driver.ComputeDriver):
         super().__init__(virtapi)
         self._host = None
         self._lock = threading.Lock()
+        self._types_lock = threading.Lock()
         self._clients = None
         self._cache = (0.0, None)
         self._types = (0.0, None)
@@ -132,6 +133,12 @@ class EC2Driver(driver.ComputeDriver):
                 'MaxAttempts': max(1, math.ceil(timeout / interval))})
 
     def _offered_types(self):
+        # One reader at a time: after a restart, concurrent builds would
+        # otherwise all page through the whole type catalogue at once.
+        with self._types_lock:
+            return self._read_offered_types()
+
+    def _read_offered_types(self):
         stamp, types = self._types
         if types is not None and time.monotonic() - stamp < \
                 _TYPES_CACHE_SECONDS:
