@@ -1,0 +1,128 @@
+"""In Chromium: Admin → Cloud Bursting → Instances lists every project's
+instances, local and on EC2, with EC2 details and drift (an orphan made in
+moto behind Nova's back, its HTML name shown as text); Project → Compute →
+Burst Instances shows a member their own project's instances only."""
+import os
+import uuid
+
+import boto3
+import pytest
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as ec
+from selenium.webdriver.support.ui import WebDriverWait
+
+from localcloud import paths
+from localcloud import services
+
+pytestmark = pytest.mark.browser
+
+EVIL = '<img src=x onerror="document.title=\'pwned\'">orphan'
+
+
+def _boot(conn, flavor, name):
+    image = conn.image.find_image(services.IMAGE_NAME)
+    fl = conn.compute.find_flavor(flavor, ignore_missing=False)
+    return conn.compute.create_server(name=name, image_id=image.id,
+                                      flavor_id=fl.id, networks='none')
+
+
+@pytest.fixture(scope='module')
+def fleet(admin_conn, demo_conn):
+    """demo: one local and one EC2 instance; admin: one local instance;
+    and an orphan of project demo made directly in moto."""
+    tag = uuid.uuid4().hex[:6]
+    made = [(demo_conn, _boot(demo_conn, 'm1.tiny', 'web-local-' + tag)),
+            (demo_conn, _boot(demo_conn, 'ec2.small', 'web-ec2-' + tag)),
+            (admin_conn, _boot(admin_conn, 'm1.tiny', 'admins-own-' + tag))]
+    servers = [conn.compute.wait_for_server(s, wait=120)
+               for conn, s in made]
+    ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                       region_name=paths.EC2_REGION,
+                       aws_access_key_id='t', aws_secret_access_key='x')
+    image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
+    orphan = ec2.run_instances(
+        ImageId=image, InstanceType='t3.micro', MinCount=1, MaxCount=1,
+        TagSpecifications=[{'ResourceType': 'instance', 'Tags': [
+            {'Key': k, 'Value': v} for k, v in {
+                'openstack:managed-by': paths.EC2_MANAGED_BY,
+                'openstack:instance-id': str(uuid.uuid4()),
+                'openstack:project-id': demo_conn.current_project_id,
+                'Name': EVIL}.items()]}])['Instances'][0]['InstanceId']
+    ec2_id = ec2.describe_instances(Filters=[
+        {'Name': 'tag:openstack:instance-id', 'Values': [servers[1].id]}])[
+        'Reservations'][0]['Instances'][0]['InstanceId']
+    yield {'local': servers[0], 'ec2': servers[1], 'admins': servers[2],
+           'orphan': orphan, 'ec2_id': ec2_id}
+    ec2.terminate_instances(InstanceIds=[orphan])
+    for (conn, _s), s in zip(made, servers):
+        conn.compute.delete_server(s)
+    for (conn, _s), s in zip(made, servers):
+        conn.compute.wait_for_delete(s, wait=120)
+
+
+def _table(browser, url):
+    browser.get(url)
+    return WebDriverWait(browser, 60).until(ec.presence_of_element_located(
+        (By.CSS_SELECTOR, 'table#burst_inventory')))
+
+
+def _row(browser, row_id):
+    return browser.find_element(By.ID, 'burst_inventory__row__' + row_id)
+
+
+def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
+    browser = login('admin', paths.secrets_()['admin'])
+    browser.set_window_size(1900, 1400)
+    url = local_cloud.url('horizon', '/admin/burst_instances/?sort=name'
+                                     '&dir=asc')
+    _table(browser, url)
+    browser.save_screenshot(os.path.join(artifacts_dir, 'instances.png'))
+    local = _row(browser, fleet['local'].id).text
+    assert 'Local: %s' % fleet['local'].compute_host in local
+    burst = _row(browser, fleet['ec2'].id).text
+    assert 'EC2: us-east-1' in burst and fleet['ec2_id'] in burst
+    assert 'running' in burst
+    assert fleet['admins'].name in browser.find_element(
+        By.ID, 'burst_inventory').text
+    # The orphan: listed as drift, its HTML name shown as text.
+    orphan = _row(browser, fleet['orphan'])
+    assert 'EC2 orphan' in orphan.text and 'Unknown to Nova' in orphan.text
+    assert EVIL in orphan.text
+    assert not orphan.find_elements(By.TAG_NAME, 'img')
+    assert browser.title != 'pwned'
+    # The instance links to Horizon's own detail page.
+    link = _row(browser, fleet['ec2'].id).find_element(
+        By.LINK_TEXT, fleet['ec2'].name)
+    assert link.get_attribute('href').endswith(
+        '/admin/instances/%s/detail' % fleet['ec2'].id)
+
+    # The Drift list: the orphan, not the healthy instances.
+    browser.find_element(By.CSS_SELECTOR, 'a.burst-show-drift').click()
+    table = WebDriverWait(browser, 60).until(ec.presence_of_element_located(
+        (By.CSS_SELECTOR, 'table#burst_inventory')))
+    assert 'show=drift' in browser.current_url
+    text = table.text
+    assert fleet['orphan'] in text
+    assert fleet['local'].name not in text and fleet['ec2'].name not in text
+
+
+def test_member_sees_only_their_project(login, local_cloud, fleet,
+                                        artifacts_dir):
+    browser = login('demo', paths.secrets_()['demo'])
+    browser.set_window_size(1900, 1200)
+    table = _table(browser, local_cloud.url(
+        'horizon', '/project/burst_instances/'))
+    browser.save_screenshot(os.path.join(artifacts_dir,
+                                         'burst_instances.png'))
+    text = table.text
+    assert fleet['local'].name in text and fleet['ec2'].name in text
+    assert fleet['admins'].name not in text
+    burst = _row(browser, fleet['ec2'].id).text
+    assert fleet['ec2_id'] in burst and 'EC2: us-east-1' in burst
+    # Hosts are an admin's business.
+    assert fleet['local'].compute_host not in text
+    assert EVIL in _row(browser, fleet['orphan']).text
+    # The admin panel is not theirs.
+    browser.get(local_cloud.url('horizon', '/admin/burst_instances/'))
+    tables = browser.find_elements(By.CSS_SELECTOR, 'table#burst_inventory')
+    assert not tables
