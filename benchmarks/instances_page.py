@@ -47,7 +47,10 @@ BATCH = 50
 def boot(conn, flavor, count, host_check):
     image = conn.image.find_image(services.IMAGE_NAME)
     fl = conn.compute.find_flavor(flavor, ignore_missing=False)
-    made = 0
+    # Instances left by an earlier run with --keep count.
+    made = len([s for s in conn.compute.servers(all_projects=True)
+                if s.name.startswith('bench-%s-' % flavor) and
+                s.status == 'ACTIVE'])
     while made < count:
         n = min(BATCH, count - made)
         conn.compute.create_server(

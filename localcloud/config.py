@@ -275,7 +275,10 @@ OPENSTACK_HOST = {host!r}
 OPENSTACK_KEYSTONE_URL = {ks!r}
 OPENSTACK_KEYSTONE_DEFAULT_ROLE = 'member'
 CACHES = {{'default': {{
-    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache'}}}}
+    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
+    # Horizon's template entries alone pass the default 300, and culling
+    # would drop the Instances pager's snapshot.
+    'OPTIONS': {{'MAX_ENTRIES': 10000}}}}}}
 SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
 STATIC_ROOT = {static!r}
 COMPRESS_OFFLINE = True

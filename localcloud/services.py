@@ -414,6 +414,10 @@ def start_api(name):
         # No keep-alive: a client reusing a connection the server is just
         # closing gets 'Remote end closed connection without response'.
         '--keep-alive', '0',
+        # Nova asks Neutron for the ports of a whole server list in one
+        # GET (up to 150 device_id= each): far past gunicorn's default
+        # 4094-byte request line, as uwsgi/Apache in production allow.
+        '--limit-request-line', '0',
         '--bind', '%s:%d' % (paths.HOST, paths.PORTS[name]),
         'localcloud.wsgi.%s:application' % app], env=_env())
 

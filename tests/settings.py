@@ -25,3 +25,10 @@ INSTALLED_APPS = list(dict.fromkeys(INSTALLED_APPS))  # noqa: F405
 # region configures bursting (the project's Burst Instances panel shows).
 BURST_DASHBOARD = {'use_pricing_api': False,
                    'ec2': {'region_name': 'us-east-1'}}
+
+# Horizon's default cache is a memcached server on localhost; the unit tests
+# have none (the Instances pager keeps its snapshot in the cache). Room for
+# more than Horizon's own template entries, which would cull it at 300.
+CACHES = {'default': {
+    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
+    'OPTIONS': {'MAX_ENTRIES': 10000}}}

@@ -5,8 +5,10 @@ server JSON and EC2 describe_instances items; who may see them (real
 policy check)."""
 import datetime
 
+from django.core.cache import cache
 from django.test.utils import override_settings
 from django.urls import reverse
+import pytest
 
 import horizon
 from openstack_dashboard.test import helpers as test
@@ -65,6 +67,15 @@ def _ec2(instance_id, uuid=None, project='p-demo', name=None,
     if public_ip:
         item['PublicIpAddress'] = public_ip
     return item
+
+
+@pytest.fixture(autouse=True)
+def _no_snapshot_between_tests():
+    """The pager's snapshot lives in Django's cache, keyed by token; the
+    test data's token is the same in every test."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _join(servers, described, burst_hosts=(EC2_HOST,), projects=PROJECTS):
@@ -270,6 +281,34 @@ class AdminIndexTests(test.BaseAdminViewTests):
         # the pills start a list over on its first page
         self.assertContains(res, 'href="?show=drift&amp;sort=name&amp;'
                                  'dir=asc"')
+
+    @override_settings(API_RESULT_PAGE_SIZE=2)
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_pager_walks_the_first_pages_snapshot(self):
+        uuids = ['44444444-0000-0000-0000-00000000000%d' % i
+                 for i in range(5)]
+        rows = _join([_server(u, 'n%d' % i) for i, u in enumerate(uuids)],
+                     [])
+        res = self._get('?sort=name&dir=asc', rows=rows)
+        self.assertEqual(uuids[0:2], _ids(res))
+        self.assertContains(res, 'Read from Nova and EC2 at')
+        # Nova changes (n1 deleted) between the first and the second page:
+        # the pager still walks the list the first page was cut from,
+        # without reading Nova or EC2 again.
+        res = self._get('?sort=name&dir=asc&marker=' + uuids[1],
+                        rows=rows[:1] + rows[2:])
+        self.assertEqual(uuids[2:4], _ids(res))
+        self.assertEqual(1, self.mock_admin_inventory.call_count)
+        # A plain load reads afresh.
+        res = self._get('?sort=name&dir=asc', rows=rows[:1] + rows[2:])
+        self.assertEqual([uuids[0], uuids[2]], _ids(res))
+        self.assertEqual(2, self.mock_admin_inventory.call_count)
+        # With the snapshot gone (expired), the pager reads afresh too.
+        cache.clear()
+        res = self._get('?sort=name&dir=asc&marker=' + uuids[2],
+                        rows=rows[:1] + rows[2:])
+        self.assertEqual(uuids[3:5], _ids(res))
+        self.assertEqual(3, self.mock_admin_inventory.call_count)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_bad_parameters_fall_back_with_messages(self):

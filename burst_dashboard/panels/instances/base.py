@@ -7,8 +7,11 @@ Every value shown comes from Nova, EC2 or a user: it is rendered escaped
 (plain strings, or ``format_html`` with the values as arguments).
 """
 import datetime
+import hashlib
+import logging
 from urllib import parse
 
+from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils import timesince
@@ -24,11 +27,15 @@ from openstack_dashboard.dashboards.project.instances import \
 
 from burst_dashboard import inventory
 
+LOG = logging.getLogger(__name__)
+
 # GET parameters of the list pages
 SHOW, SORT, DIR, PROJECT, NAME = 'show', 'sort', 'dir', 'project', 'name'
 MARKER, PREV_MARKER = 'marker', 'prev_marker'
 ASC, DESC = 'asc', 'desc'
 DEFAULT_SORT = 'created'
+# How long the pager keeps walking the list its first page was cut from.
+SNAPSHOT_SECONDS = 120
 # Sort keys whose natural first direction is the largest/newest first.
 DESC_FIRST = ('created', 'price', 'cost')
 
@@ -248,6 +255,33 @@ class InventoryView(tables.DataTableView):
     def load_inventory(self):
         raise NotImplementedError
 
+    def _snapshot_key(self):
+        user = self.request.user
+        token = getattr(getattr(user, 'token', None), 'id', None) or ''
+        return 'burst-inventory:' + hashlib.sha256((
+            '%s|%s|%s' % (type(self).__module__, user.project_id, token)
+        ).encode()).hexdigest()
+
+    def read_inventory(self):
+        """The joined list. A plain load (or a changed list) reads Nova
+        and EC2 afresh and keeps the result for SNAPSHOT_SECONDS; the pager
+        (a marker in the URL) walks that same snapshot, so the pages are
+        consistent with each other and cost no backend call. Kept per
+        Keystone token: nobody pages through anyone else's list."""
+        key = self._snapshot_key()
+        if self.request.GET.get(MARKER) or self.request.GET.get(PREV_MARKER):
+            kept = cache.get(key)
+            if kept is not None:
+                self.read_at, inv = kept
+                return inv
+        inv = self.load_inventory()
+        self.read_at = datetime.datetime.now(datetime.timezone.utc)
+        try:
+            cache.set(key, (self.read_at, inv), SNAPSHOT_SECONDS)
+        except Exception as e:   # a cache backend refusing a large value
+            LOG.warning('Instances list not kept for the pager: %s', e)
+        return inv
+
     def visible_rows(self, inv):
         return inv.rows
 
@@ -305,7 +339,7 @@ class InventoryView(tables.DataTableView):
         self.inventory = None
         self.all_rows = []
         try:
-            self.inventory = self.load_inventory()
+            self.inventory = self.read_inventory()
         except Exception:
             exceptions.handle(self.request,
                               _("Unable to retrieve instances."))
@@ -365,6 +399,7 @@ class InventoryView(tables.DataTableView):
             'project': dict(getattr(self, '_from_get', ())).get(PROJECT),
             'name': dict(getattr(self, '_from_get', ())).get(NAME)}
         context['inventory'] = getattr(self, 'inventory', None)
+        context['read_at'] = getattr(self, 'read_at', None)
         context['ec2_summary'] = ec2_summary(rows)
         return context
 
