@@ -24,6 +24,7 @@ at the end unless --keep.
 """
 import argparse
 from concurrent import futures
+import datetime
 import os
 import statistics
 import time
@@ -56,8 +57,13 @@ def boot(conn, flavor, count, host_check):
         conn.compute.create_server(
             name='bench-%s-%d' % (flavor, made), image_id=image.id,
             flavor_id=fl.id, networks='none', min_count=n, max_count=n)
-        made += n
         _wait_settled(conn, flavor)
+        failed = [s for s in conn.compute.servers(all_projects=True,
+                                                  status='ERROR')
+                  if s.name.startswith('bench-%s-' % flavor)]
+        for s in failed:   # e.g. a heartbeat missed under load: retried
+            conn.compute.delete_server(s)
+        made += n - len(failed)
     servers = [s for s in conn.compute.servers(all_projects=True)
                if s.name.startswith('bench-%s-' % flavor)]
     wrong = [s for s in servers if s.status != 'ACTIVE' or
@@ -96,6 +102,8 @@ def delete_all(conn):
 
 def restart_ec2_compute(quota=None):
     name = 'nova-compute-' + paths.EC2_HOST
+    stopped = datetime.datetime.now(datetime.timezone.utc).replace(
+        tzinfo=None)
     procs.stop(name)
     if quota is None:
         os.environ.pop('BURST_EC2_VCPU_QUOTA', None)
@@ -106,6 +114,13 @@ def restart_ec2_compute(quota=None):
     want = quota or 64
 
     def ready():
+        # Up again (a heartbeat since the restart, or the scheduler drops
+        # the host) and offering the new quota.
+        if not any(svc.state == 'up' and svc.updated_at and
+                   datetime.datetime.fromisoformat(svc.updated_at) > stopped
+                   for svc in conn.compute.services(
+                       binary='nova-compute', host=paths.EC2_HOST)):
+            return False
         for rp in conn.placement.resource_providers(name=paths.EC2_HOST):
             for inv in conn.placement.resource_provider_inventories(rp):
                 if inv.resource_class == 'VCPU':

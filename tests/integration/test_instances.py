@@ -94,9 +94,7 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         ec2.terminate_instances(InstanceIds=[_ec2_id(ec2, gone.id)])
         ec2.stop_instances(InstanceIds=[_ec2_id(ec2, stopped.id)])
 
-        started = time.monotonic()
         inv = instances.admin_inventory(horizon_request)
-        took = time.monotonic() - started
         rows = {r.id: r for r in inv.rows}
         assert inv.ec2_error is None and inv.policy_error is None
         assert inv.burst_hosts == {paths.EC2_HOST}
@@ -135,7 +133,6 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         assert {r.id for r in inv.rows if r.repatriate} == {auto.id}
         assert {r.id for r in inv.rows if r.drift} >= {
             gone.id, stopped.id, orphan, other_orphan}
-        assert took < 10, took
 
         # A member: their project only, never another project's instance
         # or orphan; where each one runs without hosts.
