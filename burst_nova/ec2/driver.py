@@ -232,10 +232,17 @@ class EC2Driver(driver.ComputeDriver):
                 for uuid, i in self._managed_instances().items()]
 
     def get_info(self, instance, use_cache=True):
-        found = self._managed_instances(use_cache=use_cache).get(
-            instance.uuid)
-        if found is None and use_cache:
-            found = self._managed_instances().get(instance.uuid)
+        # From the cached list of every managed instance when allowed (the
+        # power-state sync asks for each instance in turn), else -- and for
+        # an instance newer than the cache -- one describe filtered by this
+        # instance's tag: a build must not re-read the whole fleet.
+        found = None
+        if use_cache:
+            found = self._managed_instances(use_cache=True).get(
+                instance.uuid)
+        if found is None:
+            live = self._ec2_instances_of(instance)
+            found = live[0] if live else None
         if found is None:
             raise exception.InstanceNotFound(instance_id=instance.uuid)
         return hardware.InstanceInfo(

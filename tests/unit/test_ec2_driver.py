@@ -187,3 +187,21 @@ def test_burst_nova_never_imports_django():
             'bad = [m for m in sys.modules if m.split(".")[0] == "django"]; '
             'sys.exit(1 if bad else 0)')
     assert subprocess.run([sys.executable, '-c', code]).returncode == 0
+
+
+def test_get_info_of_one_instance_describes_only_it(drv):
+    """A build asks for its instance's power state without the cache: one
+    describe filtered by its tag, not the whole fleet (O(n) per build)."""
+    inst = _instance()
+    drv.stub.add_response('describe_instances', _desc('running'),
+                          _by_tag(inst.uuid))
+    info = drv.get_info(inst, use_cache=False)
+    assert info.internal_id == 'i-1' and info.state == 1
+    drv.stub.assert_no_pending_responses()
+    # From the cache, an instance newer than it is looked up the same way.
+    drv.stub.add_response('describe_instances', {'Reservations': []},
+                          {'Filters': _by_tag(inst.uuid)['Filters'][:2]})
+    drv.stub.add_response('describe_instances', _desc('stopped'),
+                          _by_tag(inst.uuid))
+    assert drv.get_info(inst).state == 4
+    drv.stub.assert_no_pending_responses()
