@@ -274,10 +274,12 @@ SECRET_KEY = {secret!r}
 OPENSTACK_HOST = {host!r}
 OPENSTACK_KEYSTONE_URL = {ks!r}
 OPENSTACK_KEYSTONE_DEFAULT_ROLE = 'member'
+# A cache the gunicorn workers share (production Horizon uses memcached):
+# the Instances pager's snapshot must be found whichever worker serves the
+# next page. Room for more than Horizon's own template entries.
 CACHES = {{'default': {{
-    'BACKEND': 'django.core.cache.backends.locmem.LocMemCache',
-    # Horizon's template entries alone pass the default 300, and culling
-    # would drop the Instances pager's snapshot.
+    'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache',
+    'LOCATION': {cache!r},
     'OPTIONS': {{'MAX_ENTRIES': 10000}}}}}}
 SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
 STATIC_ROOT = {static!r}
@@ -298,7 +300,7 @@ BURST_DASHBOARD = {{
 """.format(secret=s['horizon_secret_key'], host=paths.HOST,
            ks=paths.KEYSTONE_URL, static=os.path.join(base, 'static'),
            ec2_region=paths.EC2_REGION, ec2=paths.EC2_URL,
-           managed_by=paths.EC2_MANAGED_BY,
+           managed_by=paths.EC2_MANAGED_BY, cache=os.path.join(base, 'cache'),
            ec2_secret=s['ec2_secret_key']), mode=0o640)
     return base
 
