@@ -34,8 +34,8 @@ def fleet(admin_conn, demo_conn):
     made = [(demo_conn, _boot(demo_conn, 'm1.tiny', 'web-local-' + tag)),
             (demo_conn, _boot(demo_conn, 'ec2.small', 'web-ec2-' + tag)),
             (admin_conn, _boot(admin_conn, 'm1.tiny', 'admins-own-' + tag))]
-    servers = [conn.compute.wait_for_server(s, wait=120)
-               for conn, s in made]
+    servers = [admin_conn.compute.get_server(   # as admin: with its host
+        conn.compute.wait_for_server(s, wait=120).id) for conn, s in made]
     ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
                        region_name=paths.EC2_REGION,
                        aws_access_key_id='t', aws_secret_access_key='x')
@@ -60,14 +60,17 @@ def fleet(admin_conn, demo_conn):
         conn.compute.wait_for_delete(s, wait=120)
 
 
-def _table(browser, url):
+ADMIN, PROJECT = 'burst_admin_instances', 'burst_project_instances'
+
+
+def _table(browser, url, name):
     browser.get(url)
     return WebDriverWait(browser, 60).until(ec.presence_of_element_located(
-        (By.CSS_SELECTOR, 'table#burst_inventory')))
+        (By.CSS_SELECTOR, 'table#' + name)))
 
 
-def _row(browser, row_id):
-    return browser.find_element(By.ID, 'burst_inventory__row__' + row_id)
+def _row(browser, name, row_id):
+    return browser.find_element(By.ID, '%s__row__%s' % (name, row_id))
 
 
 def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
@@ -75,23 +78,22 @@ def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
     browser.set_window_size(1900, 1400)
     url = local_cloud.url('horizon', '/admin/burst_instances/?sort=name'
                                      '&dir=asc')
-    _table(browser, url)
+    _table(browser, url, ADMIN)
     browser.save_screenshot(os.path.join(artifacts_dir, 'instances.png'))
-    local = _row(browser, fleet['local'].id).text
+    local = _row(browser, ADMIN, fleet['local'].id).text
     assert 'Local: %s' % fleet['local'].compute_host in local
-    burst = _row(browser, fleet['ec2'].id).text
+    burst = _row(browser, ADMIN, fleet['ec2'].id).text
     assert 'EC2: us-east-1' in burst and fleet['ec2_id'] in burst
     assert 'running' in burst
-    assert fleet['admins'].name in browser.find_element(
-        By.ID, 'burst_inventory').text
+    assert fleet['admins'].name in browser.find_element(By.ID, ADMIN).text
     # The orphan: listed as drift, its HTML name shown as text.
-    orphan = _row(browser, fleet['orphan'])
+    orphan = _row(browser, ADMIN, fleet['orphan'])
     assert 'EC2 orphan' in orphan.text and 'Unknown to Nova' in orphan.text
     assert EVIL in orphan.text
     assert not orphan.find_elements(By.TAG_NAME, 'img')
     assert browser.title != 'pwned'
     # The instance links to Horizon's own detail page.
-    link = _row(browser, fleet['ec2'].id).find_element(
+    link = _row(browser, ADMIN, fleet['ec2'].id).find_element(
         By.LINK_TEXT, fleet['ec2'].name)
     assert link.get_attribute('href').endswith(
         '/admin/instances/%s/detail' % fleet['ec2'].id)
@@ -99,7 +101,7 @@ def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
     # The Drift list: the orphan, not the healthy instances.
     browser.find_element(By.CSS_SELECTOR, 'a.burst-show-drift').click()
     table = WebDriverWait(browser, 60).until(ec.presence_of_element_located(
-        (By.CSS_SELECTOR, 'table#burst_inventory')))
+        (By.CSS_SELECTOR, 'table#' + ADMIN)))
     assert 'show=drift' in browser.current_url
     text = table.text
     assert fleet['orphan'] in text
@@ -111,18 +113,18 @@ def test_member_sees_only_their_project(login, local_cloud, fleet,
     browser = login('demo', paths.secrets_()['demo'])
     browser.set_window_size(1900, 1200)
     table = _table(browser, local_cloud.url(
-        'horizon', '/project/burst_instances/'))
+        'horizon', '/project/burst_instances/'), PROJECT)
     browser.save_screenshot(os.path.join(artifacts_dir,
                                          'burst_instances.png'))
     text = table.text
     assert fleet['local'].name in text and fleet['ec2'].name in text
     assert fleet['admins'].name not in text
-    burst = _row(browser, fleet['ec2'].id).text
+    burst = _row(browser, PROJECT, fleet['ec2'].id).text
     assert fleet['ec2_id'] in burst and 'EC2: us-east-1' in burst
     # Hosts are an admin's business.
     assert fleet['local'].compute_host not in text
-    assert EVIL in _row(browser, fleet['orphan']).text
+    assert EVIL in _row(browser, PROJECT, fleet['orphan']).text
     # The admin panel is not theirs.
     browser.get(local_cloud.url('horizon', '/admin/burst_instances/'))
-    tables = browser.find_elements(By.CSS_SELECTOR, 'table#burst_inventory')
+    tables = browser.find_elements(By.CSS_SELECTOR, 'table#' + ADMIN)
     assert not tables
