@@ -6,6 +6,30 @@ from burst_nova import policy
 from localcloud import services
 
 
+def save_policy(horizon_request, **values):
+    """Set the policy through the plugin's API layer: enabled, the local
+    cloud's region, defaults for what ``values`` leaves out."""
+    from burst_dashboard.api import burst as burst_api
+    from localcloud import paths
+    state = burst_api.policy_get(horizon_request)
+    fields = policy.form_values(policy.BurstPolicy(
+        enabled=True, region=paths.EC2_REGION))
+    fields.update({k: str(v) for k, v in values.items()})
+    return burst_api.policy_save(horizon_request, fields, state.revision)
+
+
+def ec2_through_proxy():
+    """BURST_DASHBOARD with EC2 reached through the fault proxy (and fake
+    credentials that must never show up anywhere)."""
+    from localcloud import paths
+    return {'aggregate': 'burst-ec2', 'use_pricing_api': False,
+            'managed_by': paths.EC2_MANAGED_BY,
+            'ec2': {'region_name': paths.EC2_REGION,
+                    'endpoint_url': paths.EC2_PROXY_URL,
+                    'aws_access_key_id': 'integration-tests',
+                    'aws_secret_access_key': 'not-shown-anywhere'}}
+
+
 def aggregate(conn):
     return next(a for a in conn.compute.aggregates()
                 if a.name == services.BURST_AGGREGATE)

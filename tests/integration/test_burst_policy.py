@@ -14,6 +14,7 @@ from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
+from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
 
@@ -41,15 +42,6 @@ def _pools(admin_conn, pol):
         for s in admin_conn.compute.servers(all_projects=True, host=host)]
     return (policy.private_hosts(hosts, burst_hosts, pol),
             policy.public_pool_of(public, pol.region))
-
-
-def _save(horizon_request, **values):
-    """Set the policy through the plugin's API layer."""
-    state = burst_api.policy_get(horizon_request)
-    fields = policy.form_values(policy.BurstPolicy(
-        enabled=True, region=paths.EC2_REGION))
-    fields.update({k: str(v) for k, v in values.items()})
-    return burst_api.policy_save(horizon_request, fields, state.revision)
 
 
 def test_threshold_keeps_instances_local_then_bursts(

@@ -15,6 +15,8 @@ from burst_nova import policy
 from localcloud import paths
 from localcloud import services
 
+from tests.integration.conftest import ec2_through_proxy
+
 pytestmark = pytest.mark.integration
 
 
@@ -103,15 +105,9 @@ def test_ec2_down_fails_fast_with_a_clear_reason(horizon_request):
     """EC2 unreachable for real (the fault proxy drops connections): the
     public side fails within the client's bounded timeouts and says why;
     the private side is still read."""
-    settings = {'aggregate': 'burst-ec2', 'use_pricing_api': False,
-                'managed_by': paths.EC2_MANAGED_BY,
-                'ec2': {'region_name': paths.EC2_REGION,
-                        'endpoint_url': paths.EC2_PROXY_URL,
-                        'aws_access_key_id': 'integration-tests',
-                        'aws_secret_access_key': 'not-shown-anywhere'}}
     services.ec2_faults(mode='down')
     try:
-        with override_settings(BURST_DASHBOARD=settings):
+        with override_settings(BURST_DASHBOARD=ec2_through_proxy()):
             t0 = time.monotonic()
             with pytest.raises(Exception) as e:
                 ec2_api.public_capacity(horizon_request, paths.EC2_REGION)

@@ -10,11 +10,12 @@ import boto3
 from django.test import override_settings
 import pytest
 
-from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import instances
-from burst_nova import policy
 from localcloud import paths
 from localcloud import services
+
+from tests.integration.conftest import ec2_through_proxy
+from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
 
@@ -24,14 +25,6 @@ def ec2():
     return boto3.client('ec2', endpoint_url=paths.EC2_URL,
                         region_name=paths.EC2_REGION,
                         aws_access_key_id='t', aws_secret_access_key='x')
-
-
-def _save(horizon_request, **values):
-    state = burst_api.policy_get(horizon_request)
-    fields = policy.form_values(policy.BurstPolicy(
-        enabled=True, region=paths.EC2_REGION))
-    fields.update({k: str(v) for k, v in values.items()})
-    return burst_api.policy_save(horizon_request, fields, state.revision)
 
 
 def _ec2_id(ec2, server_id):
@@ -158,15 +151,9 @@ def test_ec2_down_local_rows_still_listed(horizon_request, servers):
     Nova rows are still listed, with a reason free of credentials, within
     the EC2 client's bounded timeouts."""
     local = servers('m1.tiny')
-    settings = {'aggregate': 'burst-ec2', 'use_pricing_api': False,
-                'managed_by': paths.EC2_MANAGED_BY,
-                'ec2': {'region_name': paths.EC2_REGION,
-                        'endpoint_url': paths.EC2_PROXY_URL,
-                        'aws_access_key_id': 'integration-tests',
-                        'aws_secret_access_key': 'not-shown-anywhere'}}
     services.ec2_faults(mode='down')
     try:
-        with override_settings(BURST_DASHBOARD=settings):
+        with override_settings(BURST_DASHBOARD=ec2_through_proxy()):
             started = time.monotonic()
             inv = instances.admin_inventory(horizon_request)
             took = time.monotonic() - started
