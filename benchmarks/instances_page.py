@@ -59,7 +59,7 @@ def boot(conn, flavor, count, host_check):
         conn.compute.create_server(
             name='bench-%s-%d' % (flavor, made), image_id=image.id,
             flavor_id=fl.id, networks='none', min_count=n, max_count=n)
-        _wait_settled(conn, flavor)
+        _wait_settled(conn)
         failed = [s for s in conn.compute.servers(all_projects=True,
                                                   status='ERROR')
                   if s.name.startswith('bench-%s-' % flavor)]
@@ -78,7 +78,7 @@ def boot(conn, flavor, count, host_check):
     return servers
 
 
-def _wait_settled(conn, flavor, timeout=600):
+def _wait_settled(conn, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         building = [s for s in conn.compute.servers(

@@ -533,14 +533,9 @@ def preview(private, public, request, policy, limit=100):
 
 
 def repatriation_candidate(private, request, policy):
-    """Would this burst instance fit back locally under the exit threshold?"""
-    if not policy.enabled:
-        return False
-    extra = request.resources()
-    if not any(h.fits(request) for h in private.hosts):
-        return False
-    return all(private.utilisation(rc, extra[rc]) <= policy.exit_pct + 1e-9
-               for rc in RESOURCES if extra[rc])
+    """Would this burst instance fit back locally under the exit threshold?
+    (:func:`repatriation_candidates` for one instance.)"""
+    return bool(repatriation_candidates(private, [(0, request)], policy))
 
 
 def repatriation_candidates(private, requests, policy):

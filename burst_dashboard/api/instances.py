@@ -26,7 +26,6 @@ from burst_dashboard import inventory
 from burst_nova.ec2 import TAG_MANAGED_BY
 from burst_nova.ec2 import TAG_PROJECT
 from burst_nova import policy
-from burst_nova import prices
 
 LOG = logging.getLogger(__name__)
 
@@ -35,8 +34,7 @@ LOG = logging.getLogger(__name__)
 NOVA_MICROVERSION = '2.47'
 # EC2 keeps terminated instances listed for about an hour: leave them out,
 # a Nova instance without a live EC2 instance is drift either way.
-DESCRIBED_STATES = ('pending', 'running', 'shutting-down', 'stopping',
-                    'stopped')
+DESCRIBED_STATES = inventory.LIVE + ('shutting-down',)
 
 
 def is_configured():
@@ -105,19 +103,12 @@ def _policy_state(request):
         return None, str(e)
 
 
-def price_of(region):
-    """instance type -> hourly USD: burst_api's lookup (Pricing API where it
-    answers, then the table, settings overrides first)."""
-    lookup = burst_api.price_lookup(region)
-    cache = {}
-
-    def hourly(instance_type):
-        if instance_type not in cache:
-            book = lookup.book([instance_type]) if lookup else \
-                prices.PriceBook(region, burst_api.price_overrides())
-            cache[instance_type] = book.hourly(instance_type)
-        return cache[instance_type]
-    return hourly
+def price_of(region, described):
+    """instance type -> hourly USD for the described instances' types, from
+    one book of burst_api's lookup (Pricing API where it answers, then the
+    table, settings overrides first)."""
+    return burst_api.price_lookup(region).book(
+        [i.get('InstanceType') for i in described]).hourly
 
 
 @dataclasses.dataclass
@@ -157,8 +148,9 @@ def admin_inventory(request):
         described, ec2_error = _ec2_or_error(request, region)
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else \
         frozenset()
-    rows = inventory.join(servers, described, region, price_of(region),
-                          _now(), burst_hosts=burst_hosts,
+    rows = inventory.join(servers, described, region,
+                          price_of(region, described), _now(),
+                          burst_hosts=burst_hosts,
                           projects=projects)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        policy_error=policy_error, burst_hosts=burst_hosts,
@@ -197,12 +189,9 @@ def project_inventory(request):
     servers, (described, ec2_error) = parallel([
         (server_list, request, False),
         (_ec2_or_error, request, region, project)])
-    # The describe is filtered by the project tag; keep the check here too
-    # so nothing of another project can ever reach the page.
-    described = [i for i in described
-                 if inventory.tags_of(i).get(TAG_PROJECT) == project]
-    servers = [s for s in servers
-               if (s.get('tenant_id') or s.get('project_id')) == project]
-    rows = inventory.join(servers, described, region, price_of(region),
-                          _now(), burst_hosts=None)
+    # Nova scopes the servers and the describe is filtered by the project
+    # tag; the panel checks every row's project once more before showing.
+    rows = inventory.join(servers, described, region,
+                          price_of(region, described), _now(),
+                          burst_hosts=None)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error)
