@@ -26,7 +26,7 @@ def nova_boot(conn, image, flavor):
     conn.compute.wait_for_server(server, wait=120, interval=0.2)
     elapsed = time.perf_counter() - t0
     conn.compute.delete_server(server)
-    conn.compute.wait_for_delete(server, wait=120, interval=0.5)
+    services.wait_gone(conn, server, wait=120)
     return elapsed
 
 

@@ -365,6 +365,24 @@ def admin_conn(project='admin'):
         identity_api_version='3', api_timeout=30)
 
 
+def wait_gone(conn, server, wait=120):
+    """Wait until Nova answers 404 for ``server``.
+
+    openstacksdk's ``wait_for_delete`` returns as soon as the status reads
+    DELETED, which Nova shows before the instance's row is destroyed and
+    its Placement allocations released.
+    """
+    from openstack import exceptions
+    from openstack import utils
+    for _ in utils.iterate_timeout(
+            wait, 'server %s still there after %ss' % (server.id, wait),
+            wait=0.5):
+        try:
+            conn.compute.get_server(server.id)
+        except exceptions.NotFoundException:
+            return
+
+
 def setup_identity(s):
     if _done('identity'):
         return

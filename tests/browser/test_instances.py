@@ -57,7 +57,7 @@ def fleet(admin_conn, demo_conn):
     for (conn, _s), s in zip(made, servers):
         conn.compute.delete_server(s)
     for (conn, _s), s in zip(made, servers):
-        conn.compute.wait_for_delete(s, wait=120)
+        services.wait_gone(conn, s, wait=120)
 
 
 ADMIN, PROJECT = 'burst_admin_instances', 'burst_project_instances'

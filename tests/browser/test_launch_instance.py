@@ -72,4 +72,4 @@ def test_member_launches_instance(login, local_cloud, demo_conn,
             server = demo_conn.compute.find_server(name)
         if server is not None:
             demo_conn.compute.delete_server(server)
-            demo_conn.compute.wait_for_delete(server, wait=120)
+            services.wait_gone(demo_conn, server, wait=120)

@@ -115,4 +115,4 @@ def servers(admin_conn, demo_conn):
     for s in booted:
         demo_conn.compute.delete_server(s, ignore_missing=True)
     for s in booted:
-        demo_conn.compute.wait_for_delete(s, wait=120)
+        services.wait_gone(demo_conn, s, wait=120)

@@ -35,7 +35,7 @@ def booted(demo_conn):
     for s in servers:
         demo_conn.compute.delete_server(s)
     for s in servers:
-        demo_conn.compute.wait_for_delete(s, wait=120)
+        services.wait_gone(demo_conn, s, wait=120)
 
 
 @pytest.fixture

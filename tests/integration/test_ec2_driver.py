@@ -57,7 +57,7 @@ def boot(demo_conn):
     for server in booted:
         demo_conn.compute.delete_server(server, ignore_missing=True)
     for server in booted:
-        demo_conn.compute.wait_for_delete(server, wait=120)
+        services.wait_gone(demo_conn, server, wait=120)
 
 
 def _ec2_of(ec2, server_id, live=True):
@@ -152,7 +152,7 @@ def test_power_operations_reach_ec2(boot, demo_conn, ec2):
     _wait_task_done(demo_conn, server)
     assert _state(ec2, iid) == 'running'
     demo_conn.compute.delete_server(server)
-    demo_conn.compute.wait_for_delete(server, wait=60)
+    services.wait_gone(demo_conn, server, wait=60)
     assert _state(ec2, iid) == 'terminated'
 
 
@@ -161,7 +161,7 @@ def test_delete_tolerates_ec2_instance_already_gone(boot, demo_conn, ec2):
     (inst,) = _ec2_of(ec2, server.id)
     ec2.terminate_instances(InstanceIds=[inst['InstanceId']])
     demo_conn.compute.delete_server(server)
-    demo_conn.compute.wait_for_delete(server, wait=60)
+    services.wait_gone(demo_conn, server, wait=60)
     assert demo_conn.compute.find_server(server.id) is None
 
 

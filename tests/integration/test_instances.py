@@ -143,7 +143,7 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         assert not any(r.repatriate for r in mine.values())
     finally:
         admin_conn.compute.delete_server(other)
-        admin_conn.compute.wait_for_delete(other, wait=120)
+        services.wait_gone(admin_conn, other, wait=120)
 
 
 def test_ec2_down_local_rows_still_listed(horizon_request, servers):

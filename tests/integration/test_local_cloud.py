@@ -65,7 +65,7 @@ def test_servers_boot_active_on_fake_hosts_and_delete(demo_conn, admin_conn):
         for s in servers:
             demo_conn.compute.delete_server(s, ignore_missing=True)
         for s in servers:
-            demo_conn.compute.wait_for_delete(s, wait=120)
+            services.wait_gone(demo_conn, s, wait=120)
     for s in servers:
         assert demo_conn.compute.find_server(s.id) is None
         allocs = admin_conn.placement.get(
@@ -81,7 +81,7 @@ def test_member_sees_only_own_project(demo_conn, admin_conn):
         assert server.id not in mine
     finally:
         admin_conn.compute.delete_server(server)
-        admin_conn.compute.wait_for_delete(server, wait=120)
+        services.wait_gone(admin_conn, server, wait=120)
 
 
 def test_up_again_is_idempotent(local_cloud, tmp_path):
