@@ -119,13 +119,12 @@ _LOOKUPS = {}
 
 def _pricing_client():
     import boto3
-    from botocore import config as bconfig
+
+    from burst_nova.ec2 import client
     return boto3.session.Session().client(
         'pricing', region_name='us-east-1',
         endpoint_url=CONF.burst.pricing_endpoint_url or None,
-        config=bconfig.Config(connect_timeout=3, read_timeout=5,
-                              retries={'mode': 'standard',
-                                       'max_attempts': 2}))
+        config=client.client_config(3, 5, 2, 'burst-scheduler'))
 
 
 def price_lookup(region):

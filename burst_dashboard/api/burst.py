@@ -16,6 +16,7 @@ from openstack_dashboard.api import _nova
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
 
+from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import parallel
 from burst_nova import policy
 from burst_nova import prices
@@ -58,17 +59,8 @@ _LOOKUPS = {}
 def _pricing_client():
     """boto3 client of the AWS Pricing API (it lives in us-east-1), with
     the credentials of BURST_DASHBOARD['ec2'] or boto3's default chain."""
-    import boto3
-    from botocore import config as bconfig
-    ec2 = _settings().get('ec2', {})
-    keys = {k: ec2[k] for k in ('aws_access_key_id', 'aws_secret_access_key',
-                                'aws_session_token') if ec2.get(k)}
-    return boto3.session.Session(**keys).client(
-        'pricing', region_name='us-east-1',
-        endpoint_url=_settings().get('pricing_endpoint_url') or None,
-        config=bconfig.Config(connect_timeout=3, read_timeout=5,
-                              retries={'mode': 'standard',
-                                       'max_attempts': 2}))
+    return ec2_api.client_for('pricing', 'us-east-1',
+                              _settings().get('pricing_endpoint_url') or None)
 
 
 def price_lookup(region):

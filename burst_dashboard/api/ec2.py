@@ -11,6 +11,7 @@ into words by :func:`describe_error`, which leaves them out.
 import collections
 import dataclasses
 import logging
+import threading
 
 import boto3
 from django.conf import settings
@@ -60,18 +61,42 @@ def session(region=None):
     return boto3.session.Session(**kwargs)
 
 
+_CLIENTS = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def client_for(service, region=None, endpoint_url=None):
+    """A boto3 client for ``service`` with the dashboard's settings, made
+    once per process and shared: boto3 clients are thread-safe, and making
+    one costs a fraction of a second of CPU (EC2's model alone has
+    hundreds of operations) that every page would otherwise pay. Made
+    anew when ``BURST_DASHBOARD['ec2']`` changes."""
+    conf = ec2_settings()
+    key = (service, region, endpoint_url,
+           tuple(sorted((k, str(v)) for k, v in conf.items())))
+    with _CLIENTS_LOCK:
+        made = _CLIENTS.get(key)
+        if made is None:
+            made = _CLIENTS[key] = session(region).client(
+                service, endpoint_url=endpoint_url, config=client_config())
+    return made
+
+
+def clear_clients():
+    with _CLIENTS_LOCK:
+        _CLIENTS.clear()
+
+
 def ec2_client(request, region=None):
-    return session(region).client(
-        'ec2', endpoint_url=ec2_settings().get('endpoint_url') or None,
-        config=client_config())
+    return client_for('ec2', region,
+                      ec2_settings().get('endpoint_url') or None)
 
 
 def quotas_client(request, region=None):
     conf = ec2_settings()
     endpoint = conf.get('service_quotas_endpoint_url',
                         conf.get('endpoint_url')) or None
-    return session(region).client('service-quotas', endpoint_url=endpoint,
-                                  config=client_config())
+    return client_for('service-quotas', region, endpoint)
 
 
 def describe_error(exc):

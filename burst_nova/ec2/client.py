@@ -20,10 +20,13 @@ def session(conf):
 
 
 def client_config(connect_timeout, read_timeout, max_attempts, agent):
-    """botocore standard retries and explicit timeouts."""
+    """botocore standard retries and explicit timeouts. ``max_attempts``
+    counts every attempt, the first included (botocore's
+    ``total_max_attempts``; its ``max_attempts`` would count retries
+    only)."""
     return botocore_config.Config(
         connect_timeout=connect_timeout, read_timeout=read_timeout,
-        retries={'mode': 'standard', 'max_attempts': max_attempts},
+        retries={'mode': 'standard', 'total_max_attempts': max_attempts},
         user_agent_extra=agent)
 
 

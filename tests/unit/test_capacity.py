@@ -135,13 +135,17 @@ def _itype(name, vcpus):
 @override_settings(BURST_DASHBOARD=EC2_SETTINGS)
 class Ec2ApiTests(test.TestCase):
 
+    def setUp(self):
+        super().setUp()
+        ec2_api.clear_clients()
+
     def test_client_config_and_credentials_from_settings(self):
         client = ec2_api.ec2_client(self.request)
         config = client.meta.config
         self.assertEqual(2, config.connect_timeout)
         self.assertEqual(5, config.read_timeout)
-        # botocore counts max_attempts=2 as 2 retries: 3 in all
-        self.assertEqual({'mode': 'standard', 'total_max_attempts': 3},
+        # Two attempts in all: one retry.
+        self.assertEqual({'mode': 'standard', 'total_max_attempts': 2},
                          config.retries)
         self.assertEqual('http://ec2.test', client.meta.endpoint_url)
         self.assertEqual('us-east-1', client.meta.region_name)
@@ -149,6 +153,19 @@ class Ec2ApiTests(test.TestCase):
         self.assertEqual('AKIDTEST', creds.access_key)
         quotas = ec2_api.quotas_client(self.request, 'eu-west-1')
         self.assertEqual('eu-west-1', quotas.meta.region_name)
+
+    def test_clients_made_once_and_anew_when_settings_change(self):
+        first = ec2_api.ec2_client(self.request)
+        self.assertIs(first, ec2_api.ec2_client(self.request))
+        self.assertIsNot(first, ec2_api.ec2_client(self.request,
+                                                   'eu-west-1'))
+        self.assertIsNot(first, ec2_api.quotas_client(self.request))
+        with override_settings(BURST_DASHBOARD=dict(EC2_SETTINGS, ec2=dict(
+                EC2_SETTINGS['ec2'], aws_access_key_id='AKIDOTHER'))):
+            other = ec2_api.ec2_client(self.request)
+        self.assertIsNot(first, other)
+        self.assertEqual('AKIDOTHER',
+                         other._request_signer._credentials.access_key)
 
     @override_settings(BURST_DASHBOARD={'ec2': {'region_name': 'us-east-1'}})
     def test_default_chain_without_keys(self):
