@@ -9,6 +9,7 @@ tests can make EC2 misbehave for real, on the wire:
                       "code": "InsufficientInstanceCapacity",
                       "message": "...", "status": 500}    # an EC2 error reply
     POST /__faults__ {"mode": "pending"}                  # never 'running'
+    POST /__faults__ {"mode": "slow", "delay": 30}        # answers late
     GET  /__faults__                                      # current mode
 
 Run: python -m localcloud.ec2proxy PORT UPSTREAM_URL
@@ -19,6 +20,7 @@ import re
 import socket
 import sys
 import threading
+import time
 import urllib.parse
 
 import requests
@@ -80,6 +82,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._reply(int(fault.get('status', 400)), _error_body(
                 fault.get('code', 'InternalError'),
                 fault.get('message', 'injected fault')), 'text/xml')
+        if mode == 'slow':
+            time.sleep(float(fault.get('delay', 30)))
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in _HOP and k.lower() != 'host'}
         resp = requests.request(self.command, self.upstream + self.path,

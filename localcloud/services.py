@@ -238,7 +238,9 @@ def start_moto():
 
 
 def _moto_ok():
-    return _http_ok(paths.EC2_URL + '/moto-api/data.json')
+    # Not /moto-api/data.json: it serialises all of moto's state (a
+    # minute at a few hundred instances).
+    return _http_ok(paths.EC2_URL + '/moto-api/')
 
 
 def start_ec2proxy():
@@ -255,7 +257,7 @@ def _ec2proxy_ok():
 
 
 def ec2_faults(**fault):
-    """Set the EC2 proxy's fault mode (pass, down, error, pending)."""
+    """Set the EC2 proxy's fault mode (pass, down, error, pending, slow)."""
     fault.setdefault('mode', 'pass')
     requests.post(paths.EC2_PROXY_URL + '/__faults__', json=fault,
                   timeout=5).raise_for_status()

@@ -146,12 +146,17 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         services.wait_gone(admin_conn, other, wait=120)
 
 
-def test_ec2_down_local_rows_still_listed(horizon_request, servers):
-    """EC2 unreachable for real (the fault proxy drops connections): the
-    Nova rows are still listed, with a reason free of credentials, within
-    the EC2 client's bounded timeouts."""
+@pytest.mark.parametrize('fault', [{'mode': 'down'},
+                                   {'mode': 'slow', 'delay': 60}],
+                         ids=['down', 'slow'])
+def test_ec2_down_or_slow_local_rows_still_listed(horizon_request, servers,
+                                                  fault):
+    """EC2 unreachable (the fault proxy drops connections) or answering
+    only after a minute, for real: the Nova rows are still listed, with a
+    reason free of credentials, within the EC2 client's bounded timeouts
+    (connect 2 s, read 5 s, 2 attempts) instead of hanging the page."""
     local = servers('m1.tiny')
-    services.ec2_faults(mode='down')
+    services.ec2_faults(**fault)
     try:
         with override_settings(BURST_DASHBOARD=ec2_through_proxy()):
             started = time.monotonic()
