@@ -17,6 +17,7 @@ from openstack_dashboard.test import helpers as test
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.panels.capacity import summary
+from burst_dashboard.panels.capacity import tables
 from burst_dashboard.panels.capacity import views
 from burst_nova import policy
 from burst_nova import prices
@@ -332,6 +333,12 @@ class SummaryTests(test.TestCase):
             ('Availability zone', 'nova', ['compute-1'], 32, 64),
             ('Aggregate', 'rack-a', ['compute-1'], 32, 64)], got)
         self.assertEqual(50.0, rows[1].usages[0].pct)
+
+    def test_usage_columns_come_last(self):
+        self.assertEqual(['host', 'zone', 'aggregates', 'service', 'vcpu',
+                          'ram', 'disk'], list(tables.HostsTable._columns))
+        self.assertEqual(['kind', 'name', 'hosts', 'vcpu', 'ram', 'disk'],
+                         list(tables.GroupsTable._columns))
 
     def test_hosts_marked(self):
         data = _data()

@@ -47,43 +47,42 @@ def _service(row):
     return text
 
 
-class HostsTable(tables.DataTable):
+class _UsageTable(tables.DataTable):
+    """vCPU, RAM and disk used / capacity, last, for hosts and groups."""
+    vcpu = tables.Column(_usage(0), verbose_name=_("vCPUs used / capacity"))
+    ram = tables.Column(_usage(1),
+                        verbose_name=_("RAM (GiB) used / capacity"))
+    disk = tables.Column(_usage(2),
+                         verbose_name=_("Disk (GiB) used / capacity"))
+
+    def get_object_id(self, datum):
+        return datum.id
+
+
+class HostsTable(_UsageTable):
     host = tables.Column('id', verbose_name=_("Host"))
     zone = tables.Column('zone', verbose_name=_("Availability Zone"),
                          empty_value='-')
     aggregates = tables.Column(lambda r: ', '.join(r.aggregates) or '-',
                                verbose_name=_("Aggregates"))
     service = tables.Column(_service, verbose_name=_("nova-compute"))
-    vcpu = tables.Column(_usage(0), verbose_name=_("vCPUs used / capacity"))
-    ram = tables.Column(_usage(1),
-                        verbose_name=_("RAM (GiB) used / capacity"))
-    disk = tables.Column(_usage(2),
-                         verbose_name=_("Disk (GiB) used / capacity"))
 
     class Meta(object):
         name = 'hosts'
         verbose_name = _("Private Hosts")
+        columns = ('host', 'zone', 'aggregates', 'service', 'vcpu', 'ram',
+                   'disk')
 
-    def get_object_id(self, datum):
-        return datum.id
 
-
-class GroupsTable(tables.DataTable):
+class GroupsTable(_UsageTable):
     kind = tables.Column('kind', verbose_name=_("Group"))
     name = tables.Column('name', verbose_name=_("Name"))
     hosts = tables.Column(lambda r: len(r.hosts), verbose_name=_("Hosts"))
-    vcpu = tables.Column(_usage(0), verbose_name=_("vCPUs used / capacity"))
-    ram = tables.Column(_usage(1),
-                        verbose_name=_("RAM (GiB) used / capacity"))
-    disk = tables.Column(_usage(2),
-                         verbose_name=_("Disk (GiB) used / capacity"))
 
     class Meta(object):
         name = 'groups'
         verbose_name = _("Private Pool by Zone and Aggregate")
-
-    def get_object_id(self, datum):
-        return datum.id
+        columns = ('kind', 'name', 'hosts', 'vcpu', 'ram', 'disk')
 
 
 def _count(value, limit):
