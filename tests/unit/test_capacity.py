@@ -8,8 +8,6 @@ from botocore import exceptions as bexc
 from botocore import stub
 from django.test.utils import override_settings
 from django.urls import reverse
-from novaclient.v2 import aggregates
-from openstack.compute.v2 import flavor as sdk_flavor
 
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers as test
@@ -21,6 +19,7 @@ from burst_dashboard.panels.capacity import tables
 from burst_dashboard.panels.capacity import views
 from burst_nova import policy
 from burst_nova import prices
+from tests.unit import factories
 
 INDEX_URL = reverse('horizon:admin:burst_capacity:index')
 REAL_POLICY = override_settings(
@@ -55,26 +54,13 @@ def _placement_host(name, used_vcpus=0, used_ram=0, used_disk=0):
         {'VCPU': used_vcpus, 'MEMORY_MB': used_ram, 'DISK_GB': used_disk})
 
 
-def _flavor(name, vcpus, ram, disk, placement=None):
-    specs = {policy.PLACEMENT_SPEC: placement} if placement else {}
-    return sdk_flavor.Flavor(id=name, name=name, vcpus=vcpus, ram=ram,
-                             disk=disk, swap=0, ephemeral=0,
-                             extra_specs=specs, is_public=True)
-
-
-def _aggregate(metadata, name='burst-ec2', agg_id=1,
-               hosts=('ec2-us-east-1',)):
-    return aggregates.Aggregate(aggregates.AggregateManager(None), {
-        'id': agg_id, 'name': name, 'availability_zone': None,
-        'hosts': list(hosts), 'metadata': dict(metadata)})
-
-
 def _state(values=None):
     burst = policy.validate(dict(GOOD, **(values or {})), 7)
     meta = policy.to_metadata(burst)
     return burst_api.PolicyState(
-        _aggregate(meta), [_aggregate(meta),
-                           _aggregate({}, 'rack-a', 2, ('compute-1',))],
+        factories.aggregate(meta),
+        [factories.aggregate(meta),
+         factories.aggregate({}, 'rack-a', 2, ('compute-1',))],
         burst, {}, 7)
 
 
@@ -86,16 +72,11 @@ def _data(used=(32, 16)):
              policy.Host('ec2-us-east-1', {'VCPU': 64, 'MEMORY_MB': 1e6,
                                            'DISK_GB': 1e6},
                          {'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 20})]
-    return burst_api.PreviewData(
-        hosts=hosts, burst_hosts={'ec2-us-east-1'},
-        aggregates={'burst-ec2': {'ec2-us-east-1'},
-                    'rack-a': {'compute-1'}},
-        zones={'compute-1': 'nova', 'compute-2': 'az2',
-               'ec2-us-east-1': 'nova'},
-        servers=[burst_api.BurstServer('b1', 't3.small', 2, 2048, {})],
-        flavors=[_flavor('m1.large', 8, 8192, 80),
-                 _flavor('ec2.small', 2, 2048, 20, placement='public'),
-                 _flavor('db.local', 2, 2048, 20, placement='private')])
+    return factories.preview_data(
+        hosts, [burst_api.BurstServer('b1', 't3.small', 2, 2048, {})],
+        [factories.flavor('m1.large', 8, 8192, 80),
+         factories.flavor('ec2.small', 2, 2048, 20, placement='public'),
+         factories.flavor('db.local', 2, 2048, 20, placement='private')])
 
 
 def _service(host, status='enabled', state='up', reason=None):

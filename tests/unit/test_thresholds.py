@@ -8,7 +8,6 @@ from unittest import mock
 from django.test.utils import override_settings
 from django.urls import reverse
 from novaclient import exceptions as nova_exceptions
-from novaclient.v2 import aggregates
 from openstack.compute.v2 import flavor as sdk_flavor
 
 from openstack_dashboard import api
@@ -17,6 +16,7 @@ from openstack_dashboard.test import helpers as test
 from burst_dashboard.api import burst as burst_api
 from burst_nova import policy
 from burst_nova import prices
+from tests.unit import factories
 
 INDEX_URL = reverse('horizon:admin:burst_thresholds:index')
 UPDATE_URL = reverse('horizon:admin:burst_thresholds:update')
@@ -40,20 +40,6 @@ def _meta(**fields):
     return meta
 
 
-def _aggregate(metadata, name='burst-ec2', agg_id=1,
-               hosts=('ec2-us-east-1',)):
-    return aggregates.Aggregate(aggregates.AggregateManager(None), {
-        'id': agg_id, 'name': name, 'availability_zone': None,
-        'hosts': list(hosts), 'metadata': dict(metadata)})
-
-
-def _flavor(name, vcpus, ram, disk, placement=None, fid=None):
-    specs = {policy.PLACEMENT_SPEC: placement} if placement else {}
-    return sdk_flavor.Flavor(id=fid or name, name=name, vcpus=vcpus,
-                             ram=ram, disk=disk, swap=0, ephemeral=0,
-                             extra_specs=specs, is_public=True)
-
-
 def _host(name, vcpus, used_vcpus):
     return policy.Host(
         name=name,
@@ -63,7 +49,7 @@ def _host(name, vcpus, used_vcpus):
 
 def _state(metadata):
     """What burst_api.policy_get returns for this metadata."""
-    agg = _aggregate(metadata)
+    agg = factories.aggregate(metadata)
     with mock.patch.object(burst_api, 'aggregate_list', return_value=[agg]):
         return POLICY_GET(None)
 
@@ -76,16 +62,11 @@ def _data(flavors=None, servers=None):
     if servers is None:
         servers = [burst_api.BurstServer('b1', 't3.medium', 2, 4096, {})]
     if flavors is None:
-        flavors = [_flavor('m1.large', 4, 1024, 10),
-                   _flavor('ec2.small', 1, 2048, 20, placement='public'),
-                   _flavor('db.local', 2, 2048, 20, placement='private')]
-    return burst_api.PreviewData(
-        hosts=hosts, burst_hosts={'ec2-us-east-1'},
-        aggregates={'burst-ec2': {'ec2-us-east-1'},
-                    'rack-a': {'compute-1'}},
-        zones={'compute-1': 'nova', 'compute-2': 'az2',
-               'ec2-us-east-1': 'nova'},
-        servers=servers, flavors=flavors)
+        flavors = [
+            factories.flavor('m1.large', 4, 1024, 10),
+            factories.flavor('ec2.small', 1, 2048, 20, placement='public'),
+            factories.flavor('db.local', 2, 2048, 20, placement='private')]
+    return factories.preview_data(hosts, servers, flavors)
 
 
 class BurstApiPolicyTests(test.TestCase):
@@ -93,7 +74,8 @@ class BurstApiPolicyTests(test.TestCase):
     @test.create_mocks({burst_api: ['aggregate_list']})
     def test_policy_get(self):
         self.mock_aggregate_list.return_value = [
-            _aggregate({}, name='other', agg_id=2), _aggregate(_meta())]
+            factories.aggregate({}, name='other', agg_id=2),
+            factories.aggregate(_meta())]
         state = burst_api.policy_get(self.request)
         self.assertEqual(1, state.aggregate.id)
         self.assertEqual(7, state.revision)
@@ -108,7 +90,7 @@ class BurstApiPolicyTests(test.TestCase):
     def test_policy_get_malformed(self):
         meta = _meta()
         meta.update({'burst:enter_vcpu_pct': 'lots', 'burst:colour': 'red'})
-        self.mock_aggregate_list.return_value = [_aggregate(meta)]
+        self.mock_aggregate_list.return_value = [factories.aggregate(meta)]
         state = burst_api.policy_get(self.request)
         self.assertEqual({'burst:enter_vcpu_pct', 'burst:colour'},
                          set(state.errors))
@@ -118,7 +100,7 @@ class BurstApiPolicyTests(test.TestCase):
     @test.create_mocks({burst_api: ['aggregate_list']})
     def test_policy_get_missing_aggregate(self):
         self.mock_aggregate_list.return_value = [
-            _aggregate({}, name='other')]
+            factories.aggregate({}, name='other')]
         with self.assertRaises(burst_api.AggregateNotFound) as ctx:
             burst_api.policy_get(self.request)
         self.assertEqual('Aggregate burst-ec2 not found: bursting is not '
@@ -128,7 +110,8 @@ class BurstApiPolicyTests(test.TestCase):
     @test.create_mocks({burst_api: ['aggregate_list']})
     def test_aggregate_name_from_settings(self):
         self.mock_aggregate_list.return_value = [
-            _aggregate(_meta()), _aggregate({}, name='bursty', agg_id=9)]
+            factories.aggregate(_meta()),
+            factories.aggregate({}, name='bursty', agg_id=9)]
         self.assertEqual(9, burst_api.policy_get(self.request).aggregate.id)
 
     def test_aggregate_list_is_one_call(self):
@@ -142,7 +125,7 @@ class BurstApiPolicyTests(test.TestCase):
     def test_save_writes_only_burst_keys(self):
         meta = _meta()
         meta['burst:obsolete'] = 'x'   # a stale key of ours: deleted
-        self.mock_aggregate_list.return_value = [_aggregate(meta)]
+        self.mock_aggregate_list.return_value = [factories.aggregate(meta)]
         values = dict(GOOD, enter_vcpu_pct='70', max_cost_per_hour='1.5')
         saved = burst_api.policy_save(self.request, values, 7)
         self.assertEqual(8, saved.revision)
@@ -170,7 +153,7 @@ class BurstApiPolicyTests(test.TestCase):
                         api.nova: ['aggregate_set_metadata']})
     def test_save_first_policy(self):
         self.mock_aggregate_list.return_value = [
-            _aggregate({'trait:CUSTOM_BURST_EC2': 'required'})]
+            factories.aggregate({'trait:CUSTOM_BURST_EC2': 'required'})]
         saved = burst_api.policy_save(self.request, GOOD, 0)
         self.assertEqual(1, saved.revision)
         written = self.mock_aggregate_set_metadata.call_args[0][2]
@@ -180,7 +163,7 @@ class BurstApiPolicyTests(test.TestCase):
     @test.create_mocks({burst_api: ['aggregate_list'],
                         api.nova: ['aggregate_set_metadata']})
     def test_save_refuses_stale_revision(self):
-        self.mock_aggregate_list.return_value = [_aggregate(_meta())]
+        self.mock_aggregate_list.return_value = [factories.aggregate(_meta())]
         with self.assertRaises(burst_api.StaleRevision) as ctx:
             burst_api.policy_save(self.request, GOOD, 6)
         self.assertEqual(
@@ -207,7 +190,7 @@ class BurstApiPolicyTests(test.TestCase):
     def test_save_over_malformed_policy(self):
         meta = _meta()
         meta['burst:enter_vcpu_pct'] = 'lots'
-        self.mock_aggregate_list.return_value = [_aggregate(meta)]
+        self.mock_aggregate_list.return_value = [factories.aggregate(meta)]
         saved = burst_api.policy_save(self.request, GOOD, 7)
         self.assertEqual(8, saved.revision)
         written = self.mock_aggregate_set_metadata.call_args[0][2]
@@ -277,18 +260,18 @@ class BurstApiPoolTests(test.TestCase):
         self.mock_availability_zone_list.return_value = [
             types.SimpleNamespace(name='nova', hosts={'compute-1': {}}),
             types.SimpleNamespace(name='internal', hosts=None)]
-        large = _flavor('m1.large', 4, 8192, 80)
+        large = factories.flavor('m1.large', 4, 8192, 80)
         self.mock_flavor_list.return_value = [large]
-        self.mock_flavor_get.return_value = _flavor('old', 2, 4096, 20,
-                                                    fid='gone')
+        self.mock_flavor_get.return_value = factories.flavor(
+            'old', 2, 4096, 20, fid='gone')
         self.mock_server_list.return_value = ([
             types.SimpleNamespace(name='a', flavor={'id': 'm1.large'},
                                   metadata={'ec2:instance_type': 'm5.xlarge'}),
             types.SimpleNamespace(name='b', flavor={'id': 'gone'},
                                   metadata={})], False)
         state = _state(_meta())
-        state.aggregates.append(_aggregate({}, name='rack-a', agg_id=3,
-                                           hosts=['compute-1']))
+        state.aggregates.append(factories.aggregate(
+            {}, name='rack-a', agg_id=3, hosts=['compute-1']))
 
         data = burst_api.preview_data(self.request, state)
 
@@ -368,7 +351,8 @@ class BurstApiPoolTests(test.TestCase):
                          req.hourly_price)
 
     def test_preview_bad_flavor_placement(self):
-        data = _data(flavors=[_flavor('odd', 1, 512, 1, placement='moon')])
+        data = _data(flavors=[factories.flavor('odd', 1, 512, 1,
+                                               placement='moon')])
         row = burst_api.preview(data, policy.validate(GOOD))[0]
         self.assertEqual((0, 0), (row.local, row.ec2))
         self.assertIn('burst:placement must be one of', row.stop)
