@@ -19,10 +19,9 @@ from burst_nova import policy
 # EC2 states
 LIVE = ('pending', 'running', 'stopping', 'stopped')
 GONE = ('shutting-down', 'terminated')
-BILLED = ('pending', 'running', 'stopping')   # compute hours accrue
-
-# Nova power states (nova.compute.power_state; not imported: no Nova here)
-NOSTATE, RUNNING, PAUSED, SHUTDOWN, CRASHED, SUSPENDED = 0, 1, 3, 4, 6, 7
+# Billed by the second now: EC2 bills neither pending nor stopping (but
+# for hibernation, which the driver never asks for).
+BILLED = ('running',)
 
 # Nova statuses whose EC2 instance must exist. BUILD has none yet; ERROR
 # had its launch cleaned up by the driver; these are never drift.
@@ -31,6 +30,10 @@ _NEEDS_EC2 = ('ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'PAUSED',
               'RESCUE', 'PASSWORD', 'REBUILD')
 # What EC2 must say for a settled Nova status.
 _EXPECTED = {'ACTIVE': ('running',), 'SHUTOFF': ('stopped',)}
+# Nova statuses whose EC2 instance must be gone: a live one is a leak
+# (e.g. a failed launch whose terminate failed too), billed or holding
+# its volumes.
+_MUST_BE_GONE = ('ERROR', 'SHELVED_OFFLOADED', 'DELETED', 'SOFT_DELETED')
 
 DRIFT_GONE = 'ec2-gone'
 DRIFT_ORPHAN = 'orphan'
@@ -144,10 +147,14 @@ def stopped_at(ec2_instance):
 def cost_so_far(hourly_price, state, launched, stopped, now):
     """USD of compute since ``launched`` (EC2's LaunchTime, reset by every
     start): to now while billed, to the stop time once stopped; None when
-    the price or the times are unknown. Per second, one minute minimum."""
+    the price or the times are unknown. Per second, one minute minimum.
+    Stopping ends the billing (its start is taken as now); pending has
+    not begun it."""
     if hourly_price is None or launched is None:
         return None
-    if state in BILLED:
+    if state == 'pending':
+        return 0.0
+    if state in BILLED or state == 'stopping':
         end = now
     elif state == 'stopped':
         end = stopped
@@ -223,6 +230,9 @@ def _pick(candidates):
 def _power_drift(row):
     if row.task_state or not row.ec2 or not row.ec2.alive:
         return None
+    if row.status in _MUST_BE_GONE:
+        return Drift(DRIFT_POWER, 'Nova says %s, EC2 says %s' % (
+            row.status, row.ec2.state))
     expected = _EXPECTED.get(row.status)
     if expected is None or row.ec2.state in ('pending', 'stopping'):
         return None       # no settled expectation, or EC2 in transition
@@ -233,7 +243,7 @@ def _power_drift(row):
 
 
 def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
-         projects=None):
+         projects=None, ec2_read=True):
     """Rows for every Nova server and every live EC2 instance unknown to
     Nova.
 
@@ -247,6 +257,9 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
         server is on EC2 when an EC2 instance carries its UUID or the
         driver's ``ec2:instance_id`` metadata says so
     :param projects: project id -> name
+    :param ec2_read: False when EC2 could not be read: ``ec2_instances``
+        is then empty for want of an answer, not because the instances
+        are gone, so nothing is flagged for what EC2 did not say
     """
     projects = projects or {}
     by_uuid = {}
@@ -271,7 +284,8 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
                 bool(metadata.get('ec2:instance_id'))
         if on_ec2:
             row.where, row.region, row.ec2 = WHERE_EC2, region, found
-            if row.status in _NEEDS_EC2 and not (found and found.alive):
+            if ec2_read and row.status in _NEEDS_EC2 and \
+                    not (found and found.alive):
                 row.drift.append(Drift(DRIFT_GONE, (
                     'its EC2 instance %s is %s' % (found.instance_id,
                                                    found.state)

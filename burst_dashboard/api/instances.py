@@ -117,13 +117,7 @@ class Inventory:
     region: str
     ec2_error: str = None       # why EC2 could not be read
     policy_error: str = None    # why there is no policy (no aggregate)
-    burst_hosts: frozenset = frozenset()
-    policy: object = None       # the BurstPolicy the candidates used
     repatriation_error: str = None
-
-    @property
-    def counts(self):
-        return inventory.counts(self.rows)
 
 
 def _now():
@@ -135,26 +129,29 @@ def admin_inventory(request):
     repatriation candidates."""
     region = region_name()
     (state, policy_error), servers, (described, ec2_error), projects, \
-        hosts = parallel([
+        hosts, zones = parallel([
             (_policy_state, request),
             (server_list, request, True),
             (_ec2_or_error, request, region),
             (_projects, request),
-            (_compute_hosts_or_none, request)])
-    if state is not None and state.policy.region != region and \
-            not ec2_error:
-        # The policy names another region than the dashboard's default.
+            (_compute_hosts_or_none, request),
+            (_zones_or_none, request)])
+    if state is not None and state.policy.region != region:
+        # The policy names another region than the dashboard's settings
+        # (a second describe only for this misconfiguration).
+        LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
+                    'region %s', region, state.policy.region)
         region = state.policy.region
         described, ec2_error = _ec2_or_error(request, region)
-    burst_hosts = frozenset(state.aggregate.hosts or ()) if state else \
-        frozenset()
+    # Without the burst aggregate the EC2 hosts are unknown: a server is
+    # then on EC2 when an EC2 instance or the driver's metadata says so.
+    burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
     rows = inventory.join(servers, described, region,
                           price_of(region, described), _now(),
-                          burst_hosts=burst_hosts,
-                          projects=projects)
+                          burst_hosts=burst_hosts, projects=projects,
+                          ec2_read=not ec2_error)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
-                       policy_error=policy_error, burst_hosts=burst_hosts,
-                       policy=state.policy if state else None)
+                       policy_error=policy_error)
     if state is None:
         return result
     if hosts is None:
@@ -166,11 +163,25 @@ def admin_inventory(request):
             "The burst policy in the aggregate metadata is malformed: no "
             "repatriation candidates.")
         return result
+    if zones is None and state.policy.private_zones:
+        result.repatriation_error = _(
+            "The availability zones could not be read: no repatriation "
+            "candidates.")
+        return result
     private = policy.private_hosts(
         hosts, burst_hosts, state.policy,
-        aggregates={a.name: set(a.hosts or ()) for a in state.aggregates})
+        aggregates={a.name: set(a.hosts or ()) for a in state.aggregates},
+        zones=zones)
     inventory.mark_repatriation(rows, private, state.policy)
     return result
+
+
+def _zones_or_none(request):
+    try:
+        return burst_api.availability_zones(request)
+    except Exception as e:
+        LOG.warning('Could not read the availability zones: %s', e)
+        return None
 
 
 def _compute_hosts_or_none(request):
@@ -193,5 +204,5 @@ def project_inventory(request):
     # tag; the panel checks every row's project once more before showing.
     rows = inventory.join(servers, described, region,
                           price_of(region, described), _now(),
-                          burst_hosts=None)
+                          burst_hosts=None, ec2_read=not ec2_error)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error)

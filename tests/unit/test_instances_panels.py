@@ -78,11 +78,12 @@ def _no_snapshot_between_tests():
     cache.clear()
 
 
-def _join(servers, described, burst_hosts=(EC2_HOST,), projects=PROJECTS):
+def _join(servers, described, burst_hosts=(EC2_HOST,), projects=PROJECTS,
+          ec2_read=True):
     return inventory.join(servers, described, REGION, PRICES.get, NOW,
                           burst_hosts=frozenset(burst_hosts)
                           if burst_hosts is not None else None,
-                          projects=projects)
+                          projects=projects, ec2_read=ec2_read)
 
 
 def _inventory(rows, **kw):
@@ -327,7 +328,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
     def test_ec2_error_warns_and_lists_local(self):
         servers = [_server(L1, 'db-local'),
                    _server(E1, 'web-burst', host=EC2_HOST)]
-        rows = _join(servers, [])
+        rows = _join(servers, [], ec2_read=False)
         res = self._get(rows=rows, ec2_error='EndpointConnectionError: '
                         'Could not connect to http://ec2.test')
         self.assertEqual(200, res.status_code)
@@ -339,6 +340,9 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertContains(res, 'db-local')
         self.assertContains(res, 'Local: compute-1')
         self.assertEqual({L1, E1}, set(_ids(res)))
+        # EC2 not read is not "EC2 instance gone": no drift claimed
+        self.assertEqual([], [r.drift for r in rows if r.drift])
+        self.assertNotContains(res, 'no EC2 instance carries its ID')
         # no EC2 figures claimed when EC2 was not read
         self.assertContains(res, 'their price and their cost are not known')
         self.assertNotContains(res, "This cloud's EC2 instances")
@@ -503,11 +507,13 @@ class ProjectIndexTests(test.TestCase):
         self.assertEqual(3, len(_ids(res)))
 
     @test.create_mocks(PROJECT_MOCKS)
-    def test_ec2_error_warns(self):
-        res = self._get(ec2_error='AuthFailure')
+    def test_ec2_error_warns_without_the_reason(self):
+        res = self._get(ec2_error='UnauthorizedOperation: '
+                        'arn:aws:iam::123456789012:role/burst')
         self.assertMessageCount(res, warning=1)
-        self.assertContains(res, 'EC2 (region us-east-1) could not be read: '
-                                 'AuthFailure.')
+        self.assertContains(res, 'EC2 (region us-east-1) could not be read. '
+                                 'Local instances are listed')
+        self.assertNotContains(res, '123456789012')
         self.assertContains(res, 'db-local')
 
     @test.create_mocks(PROJECT_MOCKS)

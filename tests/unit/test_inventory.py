@@ -43,10 +43,11 @@ def ec2(iid, uuid=None, state='running', kind='t3.small', project='p1',
 
 
 def join(servers, described, burst_hosts=frozenset({'ec2-us-east-1'}),
-         projects=None):
+         projects=None, ec2_read=True):
     return {r.id: r for r in inventory.join(
         servers, described, 'us-east-1', PRICES, NOW,
-        burst_hosts=burst_hosts, projects=projects or {'p1': 'alpha'})}
+        burst_hosts=burst_hosts, projects=projects or {'p1': 'alpha'},
+        ec2_read=ec2_read)}
 
 
 def codes(row):
@@ -124,6 +125,40 @@ def test_power_states_that_disagree():
     assert rows['e'].drift == []
 
 
+def test_live_ec2_instance_behind_a_nova_error_is_drift():
+    # A failed launch whose terminate failed too: Nova says ERROR, the EC2
+    # instance runs (billed). Gone ones, and builds, are not drift.
+    rows = join([server('a', host='ec2-us-east-1', status='ERROR', power=0),
+                 server('b', host='ec2-us-east-1', status='ERROR', power=0),
+                 server('c', host='ec2-us-east-1', status='ERROR', power=0),
+                 server('d', host='ec2-us-east-1', status='BUILD', power=0,
+                        task='spawning')],
+                [ec2('i-a', uuid='a', state='running'),
+                 ec2('i-b', uuid='b', state='shutting-down'),
+                 ec2('i-d', uuid='d', state='pending')])
+    assert codes(rows['a']) == ['power']
+    assert rows['a'].drift[0].message == 'Nova says ERROR, EC2 says running'
+    assert rows['b'].drift == [] and rows['c'].drift == []
+    assert rows['d'].drift == []
+
+
+def test_ec2_not_read_flags_nothing():
+    # EC2 could not be read: its silence is not "the instance is gone".
+    rows = join([server('a', host='ec2-us-east-1'),
+                 server('b', host=None,
+                        metadata={'ec2:instance_id': 'i-b'})], [],
+                ec2_read=False)
+    assert rows['a'].where == 'ec2' and rows['a'].drift == []
+    assert rows['a'].ec2 is None
+    rows = join([server('b', host=None,
+                        metadata={'ec2:instance_id': 'i-b'})], [],
+                burst_hosts=None, ec2_read=False)
+    assert rows['b'].where == 'ec2' and rows['b'].drift == []
+    # Read, the same silence is drift.
+    assert codes(join([server('a', host='ec2-us-east-1')], [])['a']) == \
+        ['ec2-gone']
+
+
 def test_stray_and_duplicate_ec2_instances():
     rows = join([server('a', host='compute-1'),
                  server('b', host='ec2-us-east-1')],
@@ -162,6 +197,12 @@ def test_cost_so_far_rules():
     assert inventory.cost_so_far(None, 'running', launched, None, NOW) is None
     # Per second with a one-minute minimum.
     assert inventory.cost_so_far(3600.0, 'running', NOW, None, NOW) == 60.0
+    # Pending has not begun billing since this launch; stopping ended it
+    # (taken as now); only running is billed now.
+    assert inventory.cost_so_far(1.0, 'pending', launched, None, NOW) == 0.0
+    assert inventory.cost_so_far(1.0, 'stopping', launched, None, NOW) == \
+        pytest.approx(3.0)
+    assert inventory.BILLED == ('running',)
     raw = ec2('i-a', state='stopped',
               reason='User initiated (2026-11-24 11:00:00 GMT)')
     assert inventory.stopped_at(raw) == datetime.datetime(

@@ -1,0 +1,141 @@
+"""burst_dashboard.api.instances: what admin_inventory and
+project_inventory read, and how they pass what they could not read on to
+the join (Nova, Keystone, Placement and EC2 mocked at their calls)."""
+import types
+
+from django.test.utils import override_settings
+from openstack_auth import utils as auth_utils
+
+from openstack_dashboard.api import keystone
+from openstack_dashboard.test import helpers as test
+
+from burst_dashboard.api import burst as burst_api
+from burst_dashboard.api import instances as instances_api
+from burst_nova import policy
+from tests.unit import factories
+from tests.unit import test_inventory as data
+
+SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',
+            'ec2': {'region_name': 'us-east-1'}}
+ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
+               burst_api: ['policy_get', 'compute_hosts',
+                           'availability_zones'],
+               keystone: ['tenant_list']}
+GOOD = {'enabled': 'true', 'enter_vcpu_pct': '80', 'enter_ram_pct': '80',
+        'enter_disk_pct': '80', 'exit_pct': '60', 'max_instances': '',
+        'max_vcpus': '', 'max_cost_per_hour': '', 'region': 'us-east-1',
+        'private_aggregates': '', 'private_zones': ''}
+
+
+def _state(**values):
+    burst = policy.validate(dict(GOOD, **values), 1)
+    meta = policy.to_metadata(burst)
+    agg = factories.aggregate(meta)
+    return burst_api.PolicyState(agg, [agg], burst, {}, 1)
+
+
+def _host(name):
+    return policy.host_from_placement(name, {
+        'VCPU': {'total': 16, 'allocation_ratio': 4.0},
+        'MEMORY_MB': {'total': 32768, 'reserved': 512},
+        'DISK_GB': {'total': 500}}, {})
+
+
+@override_settings(BURST_DASHBOARD=SETTINGS)
+class AdminInventoryTests(test.BaseAdminViewTests):
+
+    def _mock(self, state=None, described=None):
+        self.mock_server_list.return_value = [
+            data.server('loc', host='compute-1'),
+            data.server('burst', host='ec2-us-east-1')]
+        if isinstance(described, Exception):
+            self.mock_ec2_describe.side_effect = described
+        else:
+            self.mock_ec2_describe.return_value = described if \
+                described is not None else [data.ec2('i-b', uuid='burst')]
+        if isinstance(state, Exception):
+            self.mock_policy_get.side_effect = state
+        else:
+            self.mock_policy_get.return_value = state or _state()
+        self.mock_compute_hosts.return_value = [_host('compute-1')]
+        self.mock_availability_zones.return_value = {'compute-1': 'az1'}
+        self.mock_tenant_list.return_value = (
+            [types.SimpleNamespace(id='p1', name='alpha')], False)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_one_list_and_one_describe_joined(self):
+        self._mock()
+        inv = instances_api.admin_inventory(self.request)
+        rows = {r.id: r for r in inv.rows}
+        self.mock_server_list.assert_called_once_with(self.request, True)
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', None)
+        self.assertEqual('local', rows['loc'].where)
+        self.assertEqual('i-b', rows['burst'].ec2.instance_id)
+        self.assertEqual('alpha', rows['loc'].project_name)
+        self.assertTrue(rows['burst'].repatriate)
+        self.assertIsNone(inv.ec2_error)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_ec2_unreadable_is_a_reason_not_drift(self):
+        self._mock(described=ConnectionError('ec2.test unreachable'))
+        inv = instances_api.admin_inventory(self.request)
+        rows = {r.id: r for r in inv.rows}
+        self.assertIn('unreachable', inv.ec2_error)
+        self.assertEqual('ec2', rows['burst'].where)
+        self.assertEqual([], rows['burst'].drift)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_without_the_aggregate_ec2_rows_known_by_their_tag(self):
+        self._mock(state=burst_api.AggregateNotFound('burst-ec2'))
+        inv = instances_api.admin_inventory(self.request)
+        rows = {r.id: r for r in inv.rows}
+        self.assertIn('burst-ec2', inv.policy_error)
+        # Not a "stray" EC2 instance of a local one: on EC2, by its tag.
+        self.assertEqual('ec2', rows['burst'].where)
+        self.assertEqual([], rows['burst'].drift)
+        self.assertEqual('local', rows['loc'].where)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_private_zones_narrow_the_pool_for_repatriation(self):
+        self._mock(state=_state(private_zones='az1'))
+        inv = instances_api.admin_inventory(self.request)
+        self.assertTrue({r.id: r for r in inv.rows}['burst'].repatriate)
+        self.mock_availability_zones.return_value = {'compute-1': 'az9'}
+        inv = instances_api.admin_inventory(self.request)
+        self.assertFalse({r.id: r for r in inv.rows}['burst'].repatriate)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_zones_unreadable_no_candidates_with_a_reason(self):
+        self._mock(state=_state(private_zones='az1'))
+        self.mock_availability_zones.side_effect = Exception('nova down')
+        inv = instances_api.admin_inventory(self.request)
+        self.assertIn('availability zones', str(inv.repatriation_error))
+        self.assertFalse(any(r.repatriate for r in inv.rows))
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_policy_region_wins_over_the_settings(self):
+        self._mock(state=_state(region='eu-west-1'))
+        inv = instances_api.admin_inventory(self.request)
+        self.assertEqual('eu-west-1', inv.region)
+        self.assertEqual('eu-west-1',
+                         self.mock_ec2_describe.call_args.args[1])
+
+
+@override_settings(BURST_DASHBOARD=SETTINGS)
+class ProjectInventoryTests(test.TestCase):
+
+    @test.create_mocks({instances_api: ['server_list', 'ec2_describe']})
+    def test_own_project_only_and_ec2_filtered_by_it(self):
+        self.request.user = auth_utils.get_user(self.request)  # the member
+        project = self.request.user.project_id
+        self.mock_server_list.return_value = [
+            data.server('mine', host=None, project=project)]
+        self.mock_ec2_describe.side_effect = ConnectionError('down')
+        inv = instances_api.project_inventory(self.request)
+        self.mock_server_list.assert_called_once_with(self.request, False)
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', project)
+        self.assertEqual(['mine'], [r.id for r in inv.rows])
+        self.assertEqual([], inv.rows[0].drift)
+        self.assertIn('down', inv.ec2_error)
