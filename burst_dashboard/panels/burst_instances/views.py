@@ -13,6 +13,7 @@ class IndexView(base.InventoryView):
     template_name = 'burst_dashboard/burst_instances/index.html'
     page_title = _("Burst Instances")
     show_choices = PROJECT_SHOW
+    show_ec2_reason = False
     sort_choices = tuple(k for k in base.inventory.SORT_KEYS
                          if k != 'project')
 

@@ -250,6 +250,7 @@ class InventoryView(tables.DataTableView):
     sort_choices = inventory.SORT_KEYS
     # What the filter box and the GET parameters can narrow by.
     filter_fields = (NAME,)
+    show_ec2_reason = True     # admins see why EC2 could not be read
     _prev = _more = False
 
     def load_inventory(self):
@@ -363,11 +364,21 @@ class InventoryView(tables.DataTableView):
         return shown
 
     def _warn(self, inv):
-        if inv.ec2_error:
+        if not inv.ec2_error:
+            return
+        if self.show_ec2_reason:
             messages.warning(self.request, _(
                 "EC2 (region %(region)s) could not be read: %(reason)s. "
                 "Local instances are listed; EC2 details are missing.") % {
                     'region': inv.region, 'reason': inv.ec2_error})
+        else:
+            # AWS's reasons can name the account and its IAM roles: kept
+            # for the logs and the admins.
+            messages.warning(self.request, _(
+                "EC2 (region %(region)s) could not be read. Local "
+                "instances are listed; EC2 details are missing. If this "
+                "lasts, tell your cloud administrator.") % {
+                    'region': inv.region})
 
     # ------------------------------------------------------------ page
     def _url(self, **changes):
