@@ -253,9 +253,9 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
     :param region: the EC2 region they were described in
     :param prices: instance type -> hourly USD (or None)
     :param burst_hosts: the Nova hosts that are EC2 regions, when the
-        caller may see hosts (admins); None for project users, for whom a
-        server is on EC2 when an EC2 instance carries its UUID or the
-        driver's ``ec2:instance_id`` metadata says so
+        caller may see hosts (admins); None for project users. A server
+        without a known host is on EC2 when a live EC2 instance carries
+        its UUID or the driver's ``ec2:instance_id`` metadata says so
     :param projects: project id -> name
     :param ec2_read: False when EC2 could not be read: ``ec2_instances``
         is then empty for want of an answer, not because the instances
@@ -277,9 +277,11 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
         row = _server_row(server, projects)
         found, extras = _pick(by_uuid.pop(row.id, []))
         metadata = server.get('metadata') or {}
-        if burst_hosts is not None:
+        if burst_hosts is not None and row.host:
             on_ec2 = row.host in burst_hosts
         else:
+            # No host to tell by (project users; or not placed, e.g. a
+            # failed launch, which Nova leaves without a host).
             on_ec2 = bool(found and found.alive) or \
                 bool(metadata.get('ec2:instance_id'))
         if on_ec2:

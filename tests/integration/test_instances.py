@@ -34,10 +34,10 @@ def _ec2_id(ec2, server_id):
     return inst['InstanceId']
 
 
-def _orphan(ec2, project_id, name):
+def _orphan(ec2, project_id, name, instance_id=None):
     image = ec2.describe_images(Owners=['amazon'])['Images'][0]['ImageId']
     tags = {'openstack:managed-by': paths.EC2_MANAGED_BY,
-            'openstack:instance-id': str(uuid.uuid4()),
+            'openstack:instance-id': instance_id or str(uuid.uuid4()),
             'openstack:project-id': project_id, 'Name': name}
     return ec2.run_instances(
         ImageId=image, InstanceType='t3.micro', MinCount=1, MaxCount=1,
@@ -50,8 +50,8 @@ def _orphan(ec2, project_id, name):
 def orphans(ec2):
     made = []
 
-    def make(project_id, name):
-        made.append(_orphan(ec2, project_id, name))
+    def make(project_id, name, instance_id=None):
+        made.append(_orphan(ec2, project_id, name, instance_id))
         return made[-1]
     yield make
     if made:
@@ -90,7 +90,7 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         inv = instances.admin_inventory(horizon_request)
         rows = {r.id: r for r in inv.rows}
         assert inv.ec2_error is None and inv.policy_error is None
-        assert inv.burst_hosts == {paths.EC2_HOST}
+        assert inv.repatriation_error is None
 
         assert rows[local.id].where == 'local'
         assert rows[local.id].host == local.compute_host
@@ -144,6 +144,30 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
     finally:
         admin_conn.compute.delete_server(other)
         services.wait_gone(admin_conn, other, wait=120)
+
+
+def test_live_ec2_instance_behind_a_failed_launch_is_drift(
+        horizon_request, demo_conn, servers, orphans):
+    """EC2 refuses the launch (an error reply through the fault proxy):
+    Nova says ERROR on the EC2 host. An EC2 instance of it left running
+    (as when the driver's terminate after a failed launch fails too) is
+    flagged; with none, the failed instance is not drift."""
+    services.ec2_faults(mode='error', action='RunInstances',
+                        code='InsufficientInstanceCapacity',
+                        message='no capacity', status=500)
+    try:
+        failed = servers('ec2.small', status='ERROR')
+        clean = servers('ec2.small', status='ERROR')
+    finally:
+        services.ec2_faults(mode='pass')
+    leaked = orphans(demo_conn.current_project_id, 'leaked', failed.id)
+    rows = {r.id: r for r in instances.admin_inventory(horizon_request).rows}
+    row = rows[failed.id]
+    assert (row.where, row.status) == ('ec2', 'ERROR')
+    assert row.ec2.instance_id == leaked
+    assert [(d.code, d.message) for d in row.drift] == [
+        ('power', 'Nova says ERROR, EC2 says running')]
+    assert rows[clean.id].drift == [] and rows[clean.id].ec2 is None
 
 
 @pytest.mark.parametrize('fault', [{'mode': 'down'},

@@ -128,17 +128,19 @@ def test_power_states_that_disagree():
 def test_live_ec2_instance_behind_a_nova_error_is_drift():
     # A failed launch whose terminate failed too: Nova says ERROR, the EC2
     # instance runs (billed). Gone ones, and builds, are not drift.
-    rows = join([server('a', host='ec2-us-east-1', status='ERROR', power=0),
-                 server('b', host='ec2-us-east-1', status='ERROR', power=0),
-                 server('c', host='ec2-us-east-1', status='ERROR', power=0),
+    # Nova leaves a failed launch without a host.
+    rows = join([server('a', host=None, status='ERROR', power=0),
+                 server('b', host=None, status='ERROR', power=0),
+                 server('c', host=None, status='ERROR', power=0),
                  server('d', host='ec2-us-east-1', status='BUILD', power=0,
                         task='spawning')],
                 [ec2('i-a', uuid='a', state='running'),
                  ec2('i-b', uuid='b', state='shutting-down'),
                  ec2('i-d', uuid='d', state='pending')])
-    assert codes(rows['a']) == ['power']
+    assert rows['a'].where == 'ec2' and codes(rows['a']) == ['power']
     assert rows['a'].drift[0].message == 'Nova says ERROR, EC2 says running'
     assert rows['b'].drift == [] and rows['c'].drift == []
+    assert rows['c'].where == 'local' and rows['c'].ec2 is None
     assert rows['d'].drift == []
 
 
