@@ -134,8 +134,10 @@ def admin_inventory(request):
             (server_list, request, True),
             (_ec2_or_error, request, region),
             (_projects, request),
-            (_compute_hosts_or_none, request),
-            (_zones_or_none, request)])
+            (_or_none, burst_api.compute_hosts, 'the private pool',
+             request),
+            (_or_none, burst_api.availability_zones,
+             'the availability zones', request)])
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings
         # (a second describe only for this misconfiguration).
@@ -176,19 +178,13 @@ def admin_inventory(request):
     return result
 
 
-def _zones_or_none(request):
+def _or_none(read, what, request):
+    """What ``read(request)`` returns, or None (logged) when it fails: the
+    repatriation candidates need it, the rows do not."""
     try:
-        return burst_api.availability_zones(request)
+        return read(request)
     except Exception as e:
-        LOG.warning('Could not read the availability zones: %s', e)
-        return None
-
-
-def _compute_hosts_or_none(request):
-    try:
-        return burst_api.compute_hosts(request)
-    except Exception as e:
-        LOG.warning('Could not read the private pool: %s', e)
+        LOG.warning('Could not read %s: %s', what, e)
         return None
 
 
