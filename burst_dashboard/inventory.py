@@ -23,8 +23,9 @@ GONE = ('shutting-down', 'terminated')
 # for hibernation, which the driver never asks for).
 BILLED = ('running',)
 
-# Nova statuses whose EC2 instance must exist. BUILD has none yet; ERROR
-# had its launch cleaned up by the driver; these are never drift.
+# Nova statuses whose EC2 instance must exist. BUILD has none yet, ERROR
+# had its launch cleaned up by the driver: neither is drift for a missing
+# EC2 instance (a live one behind ERROR is, see _MUST_BE_GONE).
 _NEEDS_EC2 = ('ACTIVE', 'SHUTOFF', 'REBOOT', 'HARD_REBOOT', 'PAUSED',
               'SUSPENDED', 'RESIZE', 'VERIFY_RESIZE', 'MIGRATING',
               'RESCUE', 'PASSWORD', 'REBUILD')

@@ -1,4 +1,4 @@
-"""Nova and Placement shaped test data shared by the panels' unit tests."""
+"""Nova, Placement and EC2 shaped test data shared by the unit tests."""
 from novaclient.v2 import aggregates
 from openstack.compute.v2 import flavor as sdk_flavor
 
@@ -30,3 +30,35 @@ def preview_data(hosts, servers, flavors):
         zones={'compute-1': 'nova', 'compute-2': 'az2',
                'ec2-us-east-1': 'nova'},
         servers=servers, flavors=flavors)
+
+
+def server(uid, name=None, host='compute-1', status='ACTIVE', power=1,
+           task=None, project='p1', vcpus=1, ram=2048, disk=20,
+           placement=None, metadata=None, created='2026-11-24T10:00:00Z'):
+    """A Nova server as the API's JSON (microversion 2.47, flavor
+    embedded)."""
+    specs = {'burst:placement': placement} if placement else {}
+    return {'id': uid, 'name': name or uid, 'tenant_id': project,
+            'status': status, 'OS-EXT-STS:power_state': power,
+            'OS-EXT-STS:task_state': task, 'OS-EXT-SRV-ATTR:host': host,
+            'created': created, 'metadata': metadata or {},
+            'flavor': {'original_name': 'f%d' % vcpus, 'vcpus': vcpus,
+                       'ram': ram, 'disk': disk, 'ephemeral': 0,
+                       'swap': 0, 'extra_specs': specs}}
+
+
+def ec2(iid, uuid=None, state='running', kind='t3.small', project='p1',
+        launched='2026-11-24T10:00:00+00:00', reason='', name=None):
+    """One describe_instances item tagged as the EC2 driver tags."""
+    tags = [{'Key': 'openstack:managed-by', 'Value': 'cloud'}]
+    if uuid:
+        tags.append({'Key': 'openstack:instance-id', 'Value': uuid})
+    if project:
+        tags.append({'Key': 'openstack:project-id', 'Value': project})
+    if name:
+        tags.append({'Key': 'Name', 'Value': name})
+    return {'InstanceId': iid, 'InstanceType': kind,
+            'State': {'Name': state}, 'LaunchTime': launched,
+            'Placement': {'AvailabilityZone': 'us-east-1a'},
+            'PrivateIpAddress': '10.0.0.1', 'PublicIpAddress': '3.3.3.3',
+            'StateTransitionReason': reason, 'Tags': tags}

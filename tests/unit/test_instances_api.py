@@ -13,7 +13,6 @@ from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import instances as instances_api
 from burst_nova import policy
 from tests.unit import factories
-from tests.unit import test_inventory as data
 
 SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',
             'ec2': {'region_name': 'us-east-1'}}
@@ -46,13 +45,13 @@ class AdminInventoryTests(test.BaseAdminViewTests):
 
     def _mock(self, state=None, described=None):
         self.mock_server_list.return_value = [
-            data.server('loc', host='compute-1'),
-            data.server('burst', host='ec2-us-east-1')]
+            factories.server('loc', host='compute-1'),
+            factories.server('burst', host='ec2-us-east-1')]
         if isinstance(described, Exception):
             self.mock_ec2_describe.side_effect = described
         else:
             self.mock_ec2_describe.return_value = described if \
-                described is not None else [data.ec2('i-b', uuid='burst')]
+                described is not None else [factories.ec2('i-b', uuid='burst')]
         if isinstance(state, Exception):
             self.mock_policy_get.side_effect = state
         else:
@@ -130,7 +129,7 @@ class ProjectInventoryTests(test.TestCase):
         self.request.user = auth_utils.get_user(self.request)  # the member
         project = self.request.user.project_id
         self.mock_server_list.return_value = [
-            data.server('mine', host=None, project=project)]
+            factories.server('mine', host=None, project=project)]
         self.mock_ec2_describe.side_effect = ConnectionError('down')
         inv = instances_api.project_inventory(self.request)
         self.mock_server_list.assert_called_once_with(self.request, False)

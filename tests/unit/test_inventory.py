@@ -6,6 +6,7 @@ import pytest
 
 from burst_dashboard import inventory
 from burst_nova import policy
+from tests.unit import factories
 
 UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
@@ -13,33 +14,8 @@ PRICES = {'t3.small': 0.0208, 't3.medium': 0.0416}.get
 ENABLED = policy.BurstPolicy(enabled=True, exit_pct=60)
 
 
-def server(uid, name=None, host='compute-1', status='ACTIVE', power=1,
-           task=None, project='p1', vcpus=1, ram=2048, disk=20,
-           placement=None, metadata=None, created='2026-11-24T10:00:00Z'):
-    specs = {'burst:placement': placement} if placement else {}
-    return {'id': uid, 'name': name or uid, 'tenant_id': project,
-            'status': status, 'OS-EXT-STS:power_state': power,
-            'OS-EXT-STS:task_state': task, 'OS-EXT-SRV-ATTR:host': host,
-            'created': created, 'metadata': metadata or {},
-            'flavor': {'original_name': 'f%d' % vcpus, 'vcpus': vcpus,
-                       'ram': ram, 'disk': disk, 'ephemeral': 0,
-                       'swap': 0, 'extra_specs': specs}}
-
-
-def ec2(iid, uuid=None, state='running', kind='t3.small', project='p1',
-        launched='2026-11-24T10:00:00+00:00', reason='', name=None):
-    tags = [{'Key': 'openstack:managed-by', 'Value': 'cloud'}]
-    if uuid:
-        tags.append({'Key': 'openstack:instance-id', 'Value': uuid})
-    if project:
-        tags.append({'Key': 'openstack:project-id', 'Value': project})
-    if name:
-        tags.append({'Key': 'Name', 'Value': name})
-    return {'InstanceId': iid, 'InstanceType': kind,
-            'State': {'Name': state}, 'LaunchTime': launched,
-            'Placement': {'AvailabilityZone': 'us-east-1a'},
-            'PrivateIpAddress': '10.0.0.1', 'PublicIpAddress': '3.3.3.3',
-            'StateTransitionReason': reason, 'Tags': tags}
+server = factories.server
+ec2 = factories.ec2
 
 
 def join(servers, described, burst_hosts=frozenset({'ec2-us-east-1'}),
