@@ -12,15 +12,22 @@ under keys prefixed ``burst:``::
     burst:enter_ram_pct      0-100
     burst:enter_disk_pct     0-100
     burst:exit_pct           0-100, below every enter threshold (hysteresis)
-    burst:max_instances      >= 0, or empty for no cap
-    burst:max_vcpus          >= 0, or empty for no cap
-    burst:max_cost_per_hour  USD >= 0, or empty for no cap
+    burst:max_instances      whole number 0-MAX_CAP, or empty for no cap
+    burst:max_vcpus          whole number 0-MAX_CAP, or empty for no cap
+    burst:max_cost_per_hour  USD 0-MAX_COST in steps of COST_UNIT, or empty
     burst:region             e.g. us-east-1
     burst:private_aggregates comma-separated aggregate names (optional scope)
     burst:private_zones      comma-separated availability zones (optional)
-    burst:revision           counter bumped by every save
+    burst:revision           counter bumped by every save, 0-MAX_REVISION
+
+Reading is total: :func:`parse` and :func:`validate` return a BurstPolicy
+or raise PolicyError, whatever they are given (the scheduler parses on every
+build). Writing is checked: :func:`validate` and :func:`metadata_update`
+refuse a policy whose metadata would not read back as the same policy.
 """
+import collections.abc
 import dataclasses
+import decimal
 import math
 
 from burst_nova import prices
@@ -49,6 +56,26 @@ REVISION_KEY = 'burst:revision'
 ENTER_FIELDS = {'VCPU': 'enter_vcpu_pct', 'MEMORY_MB': 'enter_ram_pct',
                 'DISK_GB': 'enter_disk_pct'}
 MAX_VALUE_LEN = 255  # Nova's limit for aggregate metadata keys and values
+# The caps are enforced as Placement inventory, whose totals go up to
+# 2**31 - 1; the cost cap in whole COST_UNITs (USD per hour).
+MAX_CAP = 2 ** 31 - 1
+COST_UNIT = 0.0001
+MAX_COST = MAX_CAP * COST_UNIT  # 214748.3647 USD per hour
+MAX_REVISION = 2 ** 63 - 1
+
+# every field and the revision -> metadata key, and back
+_KEYS = dict(FIELDS, revision=REVISION_KEY)
+_FIELD_OF = {key: field for field, key in _KEYS.items()}
+
+# Exact decimal arithmetic on what was typed: no text of MAX_VALUE_LEN
+# characters is rounded, and exponents beyond any reason raise.
+_DECIMAL = decimal.Context(
+    prec=2 * MAX_VALUE_LEN, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero,
+           decimal.Overflow, decimal.Underflow])
+_COST_UNIT = decimal.Decimal(repr(COST_UNIT))
+_MAX_COST = _COST_UNIT * MAX_CAP
+_NAN = decimal.Decimal('NaN')
 
 
 class PolicyError(ValueError):
@@ -83,75 +110,167 @@ DISABLED = BurstPolicy(enabled=False)
 
 
 # ---------------------------------------------------------------- parsing
-def _pct(raw):
-    value = float(raw)
-    if not math.isfinite(value) or not 0 <= value <= 100:
-        raise ValueError('must be a percentage from 0 to 100')
+# Each parser takes a field value as typed (text, or the type it stands for)
+# and returns the policy's value or raises ValueError with the message.
+def _text(raw):
+    """Text as typed, stripped; refused when Nova could not store it."""
+    if len(raw) > MAX_VALUE_LEN:
+        raise ValueError('too long (%d characters at most)' % MAX_VALUE_LEN)
+    try:
+        raw.encode('utf-8')
+    except UnicodeEncodeError:
+        raise ValueError('must be valid Unicode text') from None
+    return raw.strip()
+
+
+def _empty(raw):
+    return raw is None or isinstance(raw, str) and not _text(raw)
+
+
+def _decimal(raw):
+    """A number as text, int, float or Decimal -> its exact Decimal; NaN
+    when its exponent is beyond any reason."""
+    if isinstance(raw, bool) or not isinstance(
+            raw, (str, int, float, decimal.Decimal)):
+        raise ValueError('must be a number')
+    if isinstance(raw, float):
+        raw = repr(raw)  # the shortest text that reads back as this float
+    elif isinstance(raw, str):
+        raw = _text(raw)
+    try:
+        return _DECIMAL.create_decimal(raw)
+    except decimal.InvalidOperation:
+        raise ValueError('must be a number') from None
+    except ArithmeticError:  # Overflow, Underflow
+        return _NAN
+
+
+def _number(raw, low, high, message):
+    value = _decimal(raw)
+    if not value.is_finite() or not low <= value <= high:
+        raise ValueError(message)
     return value
+
+
+def _pct(raw):
+    value = _number(raw, 0, 100, 'must be a percentage from 0 to 100')
+    return float(value) + 0.0  # no -0.0
+
+
+_CAP_MESSAGE = ('must be a whole number, 0 or more and at most %d '
+                '(empty: no cap)' % MAX_CAP)
 
 
 def _cap_int(raw):
-    if raw is None or str(raw).strip() == '':
+    if _empty(raw):
         return None
-    value = float(raw)
-    if value != int(value) or value < 0:
-        raise ValueError('must be a whole number, 0 or more (empty: no cap)')
+    value = _number(raw, 0, MAX_CAP, _CAP_MESSAGE)
+    if value != value.to_integral_value(context=_DECIMAL):
+        raise ValueError(_CAP_MESSAGE)
     return int(value)
 
 
-def _cap_float(raw):
-    if raw is None or str(raw).strip() == '':
+def _cost(raw):
+    if _empty(raw):
         return None
-    value = float(raw)
-    if not math.isfinite(value) or value < 0:
-        raise ValueError('must be 0 or more (empty: no cap)')
-    return value
+    value = _number(raw, 0, _MAX_COST, 'must be 0 or more and at most %s '
+                    'USD per hour (empty: no cap)' % _MAX_COST)
+    if value != value.quantize(_COST_UNIT, context=_DECIMAL):
+        raise ValueError('must be in steps of %s USD per hour (at most %d '
+                         'decimal places)' % (_COST_UNIT,
+                                              -_COST_UNIT.as_tuple().exponent))
+    return float(value) + 0.0
+
+
+def cost_units(usd_per_hour):
+    """USD per hour -> whole COST_UNITs, rounded up: the amount a claim
+    against the cost cap takes. A float counts as its shortest repr, so
+    0.0104 is 104 units (not 105 from binary rounding).
+
+    :raises TypeError: not a number
+    :raises ValueError: negative, not finite or above MAX_COST (no claim
+        can be that large)
+    """
+    if isinstance(usd_per_hour, bool) or not isinstance(
+            usd_per_hour, (int, float, decimal.Decimal)):
+        raise TypeError('a cost per hour must be a number, not %r'
+                        % type(usd_per_hour).__name__)
+    value = _decimal(usd_per_hour)
+    if not value.is_finite() or not 0 <= value <= _MAX_COST:
+        raise ValueError('a cost per hour must be from 0 to %s USD, not %r'
+                         % (_MAX_COST, usd_per_hour))
+    return int((value / _COST_UNIT).to_integral_value(
+        rounding=decimal.ROUND_CEILING, context=_DECIMAL))
+
+
+_TRUE = ('true', '1', 'yes', 'on')
+_FALSE = ('false', '0', 'no', 'off', '')
 
 
 def _bool(raw):
     if isinstance(raw, bool):
         return raw
-    text = str(raw).strip().lower()
-    if text in ('true', '1', 'yes', 'on'):
-        return True
-    if text in ('false', '0', 'no', 'off', ''):
-        return False
+    if isinstance(raw, str):
+        text = _text(raw).lower()
+        if text in _TRUE:
+            return True
+        if text in _FALSE:
+            return False
     raise ValueError('must be true or false')
 
 
 def _names(raw):
     if raw is None:
         return ()
-    if isinstance(raw, (list, tuple)):
-        items = raw
-    else:
-        items = str(raw).split(',')
-    return tuple(sorted({str(i).strip() for i in items if str(i).strip()}))
+    if isinstance(raw, (list, tuple)) and all(isinstance(i, str)
+                                              for i in raw):
+        raw = ','.join(raw)
+    if not isinstance(raw, str):
+        raise ValueError('must be comma-separated names')
+    return tuple(sorted({n.strip() for n in _text(raw).split(',')} - {''}))
 
 
 def _region(raw):
-    text = str(raw or '').strip()
-    if not text or len(text) > 64 or not all(
+    text = _text(raw) if isinstance(raw, str) else ''
+    if not text or len(text) > 64 or not text.isascii() or not all(
             c.isalnum() or c == '-' for c in text):
         raise ValueError('must be an AWS region name such as us-east-1')
     return text
 
 
+_REVISION_MESSAGE = 'must be a whole number from 0 to %d' % MAX_REVISION
+
+
+def _revision(raw):
+    # int(), as every other reader of burst:revision does
+    if isinstance(raw, str):
+        try:
+            raw = int(_text(raw))
+        except ValueError:
+            raise ValueError(_REVISION_MESSAGE) from None
+    if isinstance(raw, bool) or not isinstance(raw, int) or \
+            not 0 <= raw <= MAX_REVISION:
+        raise ValueError(_REVISION_MESSAGE)
+    return int(raw)
+
+
 _PARSERS = {
     'enabled': _bool, 'enter_vcpu_pct': _pct, 'enter_ram_pct': _pct,
     'enter_disk_pct': _pct, 'exit_pct': _pct, 'max_instances': _cap_int,
-    'max_vcpus': _cap_int, 'max_cost_per_hour': _cap_float,
+    'max_vcpus': _cap_int, 'max_cost_per_hour': _cost,
     'region': _region, 'private_aggregates': _names,
     'private_zones': _names,
 }
 
 
-def validate(values, revision=0):
-    """Field values (strings or typed) -> BurstPolicy, or PolicyError with a
-    message per field. Fields left out take their defaults."""
+def _validate(values, revision):
+    """:func:`validate` without the read-back check (which parses)."""
+    if not isinstance(values, collections.abc.Mapping):
+        raise PolicyError({'unknown': 'field values must be a mapping'})
     errors = {}
     parsed = {}
-    unknown = sorted(set(values) - set(FIELDS))
+    unknown = sorted(k if isinstance(k, str) else repr(k)
+                     for k in values if k not in FIELDS)
     if unknown:
         errors['unknown'] = 'unknown field(s): %s' % ', '.join(unknown)
     for field, parse in _PARSERS.items():
@@ -160,52 +279,91 @@ def validate(values, revision=0):
         try:
             parsed[field] = parse(values[field])
         except (TypeError, ValueError) as e:
-            msg = str(e)
-            if 'could not convert' in msg or 'invalid literal' in msg:
-                msg = 'must be a number'
-            errors[field] = msg
-    policy = dataclasses.replace(BurstPolicy(), revision=int(revision),
+            errors[field] = str(e)
+    try:
+        revision = _revision(revision)
+    except ValueError as e:
+        errors['revision'] = str(e)
+        revision = 0
+    policy = dataclasses.replace(BurstPolicy(), revision=revision,
                                  **parsed)
     for field in ENTER_FIELDS.values():
         if field in errors or 'exit_pct' in errors:
             continue
         if policy.exit_pct >= getattr(policy, field):
             errors.setdefault('exit_pct', 'must be below every enter '
-                              'threshold (%s is %g)' % (
-                                  field, getattr(policy, field)))
-    for field in ('private_aggregates', 'private_zones'):
-        if len(','.join(getattr(policy, field))) > MAX_VALUE_LEN:
-            errors[field] = 'too long for Nova metadata (255 characters)'
+                              'threshold (it reads as %s, %s is %s)' % (
+                                  _fmt(policy.exit_pct), field,
+                                  _fmt(getattr(policy, field))))
     if errors:
         raise PolicyError(errors)
     return policy
 
 
+def _check_read_back(policy):
+    """PolicyError naming each field whose metadata would be too long for
+    Nova or would not parse back as the same value."""
+    meta = to_metadata(policy)
+    errors = {field: 'too long for Nova metadata (%d characters)'
+              % MAX_VALUE_LEN for field, key in _KEYS.items()
+              if len(meta[key]) > MAX_VALUE_LEN}
+    if not errors:
+        try:
+            back = parse(meta)
+        except PolicyError as e:
+            errors = {_FIELD_OF.get(key, key): 'would not read back from '
+                      'Nova metadata (%s)' % message
+                      for key, message in e.errors.items()}
+        else:
+            errors = {field: 'would not read back the same from Nova '
+                      'metadata (%r would read as %r)' % (
+                          getattr(policy, field), getattr(back, field))
+                      for field in _KEYS
+                      if getattr(back, field) != getattr(policy, field)}
+    if errors:
+        raise PolicyError(errors)
+
+
+def validate(values, revision=0):
+    """Field values (strings or typed) -> BurstPolicy, or PolicyError with a
+    message per field. Fields left out take their defaults.
+
+    A policy is only returned when its metadata fits Nova and parses back
+    as the same policy (revision included), so what is saved is what the
+    scheduler reads.
+    """
+    policy = _validate(values, revision)
+    _check_read_back(policy)
+    return policy
+
+
 def parse(metadata):
     """Aggregate metadata -> BurstPolicy. No ``burst:`` key at all means
-    not configured (disabled); bad or unknown keys raise PolicyError."""
-    mine = {k: v for k, v in (metadata or {}).items()
-            if k.startswith(PREFIX)}
+    not configured (disabled); bad or unknown keys raise PolicyError, with
+    a message per metadata key. Never raises anything else."""
+    metadata = metadata or {}
+    if not isinstance(metadata, collections.abc.Mapping):
+        raise PolicyError({'metadata': 'must be a mapping'})
+    mine = {k: v for k, v in metadata.items()
+            if isinstance(k, str) and k.startswith(PREFIX)}
     if not mine:
         return DISABLED
-    by_key = {v: k for k, v in FIELDS.items()}
     values, errors = {}, {}
+    revision = 0
     for key, value in mine.items():
-        if key == REVISION_KEY:
-            continue
-        if key not in by_key:
+        field = _FIELD_OF.get(key)
+        if field is None:
             errors[key] = 'unknown key'
+        elif not isinstance(value, str):
+            errors[key] = 'must be a string'
+        elif field == 'revision':
+            revision = value
         else:
-            values[by_key[key]] = value
+            values[field] = value
     try:
-        revision = int(mine.get(REVISION_KEY, 0))
-    except ValueError:
-        errors[REVISION_KEY] = 'must be a whole number'
-        revision = 0
-    try:
-        policy = validate(values, revision)
+        policy = _validate(values, revision)
     except PolicyError as e:
-        errors.update({FIELDS.get(f, f): m for f, m in e.errors.items()})
+        errors.update({_KEYS.get(f, f): m for f, m in e.errors.items()})
     if errors:
         raise PolicyError(errors)
     return policy
@@ -219,16 +377,17 @@ def _fmt(value):
     if isinstance(value, tuple):
         return ','.join(value)
     if isinstance(value, float):
-        return ('%f' % value).rstrip('0').rstrip('.')
+        # The shortest text that reads back as this float (24 characters
+        # at most), '80' rather than '80.0'.
+        text = repr(value)
+        return text[:-2] if text.endswith('.0') else text
     return str(value)
 
 
 def to_metadata(policy):
     """BurstPolicy -> aggregate metadata (every value a string)."""
-    meta = {key: _fmt(getattr(policy, field))
-            for field, key in FIELDS.items()}
-    meta[REVISION_KEY] = str(policy.revision)
-    return meta
+    return {key: _fmt(getattr(policy, field))
+            for field, key in _KEYS.items()}
 
 
 def form_values(policy):
@@ -238,11 +397,17 @@ def form_values(policy):
 
 def metadata_update(old_metadata, new_policy):
     """Metadata to send to Nova for a save: the new values with the revision
-    bumped, ``None`` (delete) for stale ``burst:`` keys."""
-    meta = to_metadata(dataclasses.replace(
-        new_policy, revision=new_policy.revision + 1))
+    bumped, ``None`` (delete) for stale ``burst:`` keys.
+
+    :raises PolicyError: the new metadata would not parse back as
+        ``new_policy`` with the revision bumped (nothing must be written)
+    """
+    new = dataclasses.replace(new_policy, revision=new_policy.revision + 1)
+    _check_read_back(new)
+    meta = to_metadata(new)
     for key in old_metadata or {}:
-        if key.startswith(PREFIX) and key not in meta:
+        if isinstance(key, str) and key.startswith(PREFIX) and \
+                key not in meta:
             meta[key] = None
     return meta
 
@@ -343,8 +508,9 @@ class Request:
 @dataclasses.dataclass(frozen=True)
 class Decision:
     target: str            # 'local', 'ec2' or 'none'
-    reasons: tuple
+    reasons: tuple         # why, with the figures (logs, admins)
     utilisation: dict      # resource -> % private utilisation after local
+    summary: str = ''      # why 'none', in words: no figure of the cloud
 
     def reason(self):
         return '; '.join(self.reasons)
@@ -386,8 +552,16 @@ def private_hosts(hosts, burst_hosts, policy, aggregates=None, zones=None):
 
 
 def request_placement(extra_specs):
-    value = (extra_specs or {}).get(PLACEMENT_SPEC, 'auto') or 'auto'
-    value = value.strip().lower()
+    """A flavor's ``burst:placement`` (auto when unset), or PolicyError;
+    never raises anything else."""
+    extra_specs = extra_specs or {}
+    if not isinstance(extra_specs, collections.abc.Mapping):
+        raise PolicyError({PLACEMENT_SPEC: 'flavor extra specs must be a '
+                           'mapping'})
+    value = extra_specs.get(PLACEMENT_SPEC)
+    if value is None or value == '':
+        return 'auto'
+    value = value.strip().lower() if isinstance(value, str) else None
     if value not in PLACEMENTS:
         raise PolicyError({PLACEMENT_SPEC: 'must be one of %s' %
                            ', '.join(PLACEMENTS)})
@@ -396,23 +570,28 @@ def request_placement(extra_specs):
 
 # ---------------------------------------------------------------- decision
 def _caps_refusal(public, request, policy):
+    """(reason with the figures, the same without them), or None."""
     if policy.max_instances is not None and \
             public.instances + 1 > policy.max_instances:
-        return 'EC2 instance cap reached (%d of %d)' % (
-            public.instances, policy.max_instances)
+        return ('EC2 instance cap reached (%d of %d)' % (
+            public.instances, policy.max_instances),
+            'EC2 instance cap reached')
     if policy.max_vcpus is not None and \
             public.vcpus + request.vcpus > policy.max_vcpus:
-        return 'EC2 vCPU cap reached (%d + %d > %d)' % (
-            public.vcpus, request.vcpus, policy.max_vcpus)
+        return ('EC2 vCPU cap reached (%d + %d > %d)' % (
+            public.vcpus, request.vcpus, policy.max_vcpus),
+            'EC2 vCPU cap reached')
     if policy.max_cost_per_hour is not None:
         if request.hourly_price is None:
-            return 'EC2 cost cap set but the price of %s is unknown' % (
-                request.instance_type or 'the instance type')
+            return ('EC2 cost cap set but the price of %s is unknown' % (
+                request.instance_type or 'the instance type'),
+                'EC2 cost cap set but the price of the instance type is '
+                'unknown')
         if public.cost_per_hour + request.hourly_price > \
                 policy.max_cost_per_hour + 1e-9:
-            return 'EC2 cost cap reached ($%.4f/h + $%.4f/h > $%.4f/h)' % (
+            return ('EC2 cost cap reached ($%.4f/h + $%.4f/h > $%.4f/h)' % (
                 public.cost_per_hour, request.hourly_price,
-                policy.max_cost_per_hour)
+                policy.max_cost_per_hour), 'EC2 cost cap reached')
     return None
 
 
@@ -439,24 +618,25 @@ def decide(private, public, request, policy):
 
     def to_ec2(why):
         if not policy.enabled:
-            return Decision('none', (why, 'bursting is disabled'), util)
+            return Decision('none', (why, 'bursting is disabled'), util,
+                            'bursting is disabled')
         refusal = _caps_refusal(public, request, policy)
         if refusal:
-            return Decision('none', (why, refusal), util)
+            return Decision('none', (why, refusal[0]), util, refusal[1])
         return Decision('ec2', (why,), util)
 
     if request.placement == 'private':
         if host_fits:
             return local('flavor pinned to private')
-        return Decision('none', ('flavor pinned to private and no local '
-                                 'host can take it',), util)
+        why = 'flavor pinned to private and no local host can take it'
+        return Decision('none', (why,), util, why)
     if request.placement == 'public':
         return to_ec2('flavor pinned to public')
     if not policy.enabled:
         if host_fits:
             return local('bursting disabled: local')
-        return Decision('none', ('no local host can take it and bursting '
-                                 'is disabled',), util)
+        why = 'no local host can take it and bursting is disabled'
+        return Decision('none', (why,), util, why)
     if over:
         return to_ec2('private %s would reach %s' % (
             ', '.join(RESOURCE_LABELS[rc] for rc in over),

@@ -1,6 +1,7 @@
 """The pure burst policy: validation, (de)serialisation and the decision,
 table-driven."""
 import dataclasses
+import decimal
 
 import pytest
 
@@ -52,6 +53,33 @@ LARGE = policy.Request(4, 8192, 80, hourly_price=0.08)
     ({'enabled': 'maybe'}, 'enabled', 'true or false'),
     ({'region': 'us east 1'}, 'region', 'region'),
     ({'colour': 'red'}, 'unknown', 'colour'),
+    ({1: 'red'}, 'unknown', '1'),
+    # issue 10: bounded, finite, no more precise than what is stored
+    ({'max_vcpus': '2147483648'}, 'max_vcpus', 'at most 2147483647'),
+    ({'max_vcpus': '1e300'}, 'max_vcpus', 'at most 2147483647'),
+    ({'max_vcpus': '-5e400'}, 'max_vcpus', '0 or more'),
+    ({'max_instances': 'inf'}, 'max_instances', 'whole number'),
+    ({'max_instances': 10 ** 400}, 'max_instances', 'at most'),
+    ({'max_instances': True}, 'max_instances', 'number'),
+    ({'max_instances': [3]}, 'max_instances', 'number'),
+    ({'max_cost_per_hour': '1e300'}, 'max_cost_per_hour',
+     'at most 214748.3647'),
+    ({'max_cost_per_hour': 1e300}, 'max_cost_per_hour', 'at most'),
+    ({'max_cost_per_hour': '214748.3648'}, 'max_cost_per_hour', 'at most'),
+    ({'max_cost_per_hour': '0.00015'}, 'max_cost_per_hour',
+     'steps of 0.0001'),
+    ({'max_cost_per_hour': decimal.Decimal('sNaN')}, 'max_cost_per_hour',
+     '0 or more'),
+    ({'enter_vcpu_pct': float('inf')}, 'enter_vcpu_pct', 'percentage'),
+    ({'enter_vcpu_pct': '1e999'}, 'enter_vcpu_pct', 'percentage'),
+    ({'enter_vcpu_pct': '9' * 256}, 'enter_vcpu_pct', 'too long'),
+    ({'enter_vcpu_pct': None}, 'enter_vcpu_pct', 'number'),
+    ({'exit_pct': '79.99999999999999999'}, 'exit_pct', 'reads as 80'),
+    ({'enabled': None}, 'enabled', 'true or false'),
+    ({'region': 'üs-east-1'}, 'region', 'region'),
+    ({'private_zones': 'az1,\ud800'}, 'private_zones', 'Unicode'),
+    ({'private_zones': ' ,' * 128}, 'private_zones', 'too long'),
+    ({'private_zones': [1, 2]}, 'private_zones', 'names'),
 ])
 def test_validate_gives_a_message_per_field(values, field, fragment):
     with pytest.raises(policy.PolicyError) as e:
@@ -64,6 +92,14 @@ def test_validate_reports_every_bad_field_at_once():
         policy.validate({'enter_vcpu_pct': '200', 'max_vcpus': '-1',
                          'region': ''})
     assert set(e.value.errors) == {'enter_vcpu_pct', 'max_vcpus', 'region'}
+
+
+@pytest.mark.parametrize('revision', [
+    None, -1, 2 ** 63, '1.5', 'x', '9' * 300, True, 7.0, [7]])
+def test_validate_refuses_a_bad_revision(revision):
+    with pytest.raises(policy.PolicyError) as e:
+        policy.validate({}, revision)
+    assert set(e.value.errors) == {'revision'}
 
 
 def test_validate_good_values():
@@ -93,6 +129,137 @@ def test_metadata_round_trip():
 
 def test_parse_without_burst_keys_is_disabled():
     assert policy.parse({'availability_zone': 'nova'}) == policy.DISABLED
+    assert policy.parse({1: 'x', None: 'burst:'}) == policy.DISABLED
+    assert policy.parse(None) == policy.DISABLED
+
+
+NUMERIC_KEYS = [policy.FIELDS[f] for f in (
+    'enter_vcpu_pct', 'enter_ram_pct', 'enter_disk_pct', 'exit_pct',
+    'max_instances', 'max_vcpus', 'max_cost_per_hour')]
+
+
+# issue 10: these crashed the scheduler (OverflowError from int(inf)) or
+# were read as something else than what was written.
+@pytest.mark.parametrize('key', NUMERIC_KEYS + [policy.REVISION_KEY])
+@pytest.mark.parametrize('text', [
+    '-5e400', 'inf', '-inf', '1e999', 'nan', 'Infinity', 'sNaN', '1e300',
+    '1e99999999999999999999', '1e-99999999999999999999', 'x' * 256,
+    '1' * 256, '0x10', '\ud800', '\x00', '1e', '--1'])
+def test_parse_refuses_non_finite_huge_and_malformed_numbers(key, text):
+    with pytest.raises(policy.PolicyError) as e:
+        policy.parse(dict(policy.to_metadata(ENABLED), **{key: text}))
+    assert set(e.value.errors) == {key}
+
+
+@pytest.mark.parametrize('value', [None, 5, 5.0, True, b'5', ['5']])
+def test_parse_refuses_values_that_are_not_strings(value):
+    meta = dict(policy.to_metadata(ENABLED))
+    meta.update({'burst:max_vcpus': value, 'burst:revision': value})
+    with pytest.raises(policy.PolicyError) as e:
+        policy.parse(meta)
+    assert e.value.errors == {'burst:max_vcpus': 'must be a string',
+                              'burst:revision': 'must be a string'}
+
+
+@pytest.mark.parametrize('metadata', [['burst:enabled'], 'burst:', 5])
+def test_parse_refuses_what_is_not_a_mapping(metadata):
+    with pytest.raises(policy.PolicyError):
+        policy.parse(metadata)
+
+
+@pytest.mark.parametrize('values,stored', [
+    # was '%f': stored as '80', then refused (exit not below enter)
+    ({'exit_pct': '79.9999999'}, {'burst:exit_pct': '79.9999999'}),
+    ({'exit_pct': 79.99999999999999},
+     {'burst:exit_pct': '79.99999999999999'}),
+    ({'enter_disk_pct': '1e-300', 'exit_pct': '0'},
+     {'burst:enter_disk_pct': '1e-300', 'burst:exit_pct': '0'}),
+    ({'enter_disk_pct': 5e-324, 'exit_pct': '-0'},
+     {'burst:enter_disk_pct': '5e-324', 'burst:exit_pct': '0'}),
+    ({'enter_ram_pct': '١٠٠'}, {'burst:enter_ram_pct': '100'}),
+    ({'max_vcpus': '2147483647'}, {'burst:max_vcpus': '2147483647'}),
+    ({'max_vcpus': ' 7e0 ', 'max_instances': 3.0},
+     {'burst:max_vcpus': '7', 'burst:max_instances': '3'}),
+    ({'max_cost_per_hour': '214748.3647'},
+     {'burst:max_cost_per_hour': '214748.3647'}),
+    ({'max_cost_per_hour': '1.50000'}, {'burst:max_cost_per_hour': '1.5'}),
+    ({'max_cost_per_hour': '1e-4'}, {'burst:max_cost_per_hour': '0.0001'}),
+    ({'max_cost_per_hour': 0.1}, {'burst:max_cost_per_hour': '0.1'}),
+    ({'max_cost_per_hour': decimal.Decimal('0.0104')},
+     {'burst:max_cost_per_hour': '0.0104'}),
+    ({'max_cost_per_hour': 7}, {'burst:max_cost_per_hour': '7'}),
+])
+def test_saved_values_read_back_exactly(values, stored):
+    p = policy.validate(values, 3)
+    meta = policy.to_metadata(p)
+    assert {k: meta[k] for k in stored} == stored
+    assert policy.parse(meta) == p
+    assert policy.validate(policy.form_values(p), 3) == p
+
+
+@pytest.mark.parametrize('value', [
+    1e300, -1e300, 1e-300, 5e-324, 1.7976931348623157e308, 79.9999999,
+    79.99999999999999, 0.1, 214748.3647, 1e16, 100.0, -0.0])
+def test_fmt_is_short_and_reads_back_exactly(value):
+    text = policy._fmt(value)
+    assert len(text) <= 24
+    assert float(text) == value
+
+
+def test_validate_refuses_what_would_not_read_back(monkeypatch):
+    # The guard behind the serialisation: with the old '%f' formatting
+    # 79.9999999 was written as 80, which parse refuses.
+    fmt = policy._fmt
+    monkeypatch.setattr(policy, '_fmt', lambda v: (
+        ('%f' % v).rstrip('0').rstrip('.') if isinstance(v, float)
+        else fmt(v)))
+    with pytest.raises(policy.PolicyError) as e:
+        policy.validate({'exit_pct': '79.9999999'})
+    assert set(e.value.errors) == {'exit_pct'}
+    assert 'would not read back' in e.value.errors['exit_pct']
+    # ... and 90.0000001 as 90, which parses, as another value.
+    with pytest.raises(policy.PolicyError) as e:
+        policy.validate({'enter_disk_pct': '90.0000001'})
+    assert set(e.value.errors) == {'enter_disk_pct'}
+    assert 'would not read back the same' in e.value.errors[
+        'enter_disk_pct']
+
+
+def test_validate_refuses_what_nova_could_not_store(monkeypatch):
+    fmt = policy._fmt
+    monkeypatch.setattr(policy, '_fmt', lambda v: (
+        'a' * 256 if isinstance(v, tuple) else fmt(v)))
+    with pytest.raises(policy.PolicyError) as e:
+        policy.validate({})
+    assert e.value.errors == dict.fromkeys(
+        ['private_aggregates', 'private_zones'],
+        'too long for Nova metadata (255 characters)')
+
+
+def test_constants():
+    assert policy.MAX_CAP == 2 ** 31 - 1
+    assert policy.COST_UNIT == 0.0001
+    assert policy.MAX_COST == 214748.3647
+    assert policy.cost_units(policy.MAX_COST) == policy.MAX_CAP
+
+
+@pytest.mark.parametrize('usd,units', [
+    (0, 0), (0.0, 0), (0.0104, 104), (0.0001, 1), (0.00011, 2), (1, 10000),
+    (1e-300, 1), (decimal.Decimal('0.00005'), 1), (0.1 + 0.2, 3001),
+    (policy.MAX_COST, policy.MAX_CAP)])
+def test_cost_units_rounds_up_to_cost_unit(usd, units):
+    assert policy.cost_units(usd) == units
+
+
+@pytest.mark.parametrize('usd,error', [
+    (-0.0001, ValueError), (float('nan'), ValueError),
+    (float('inf'), ValueError), (1e300, ValueError),
+    (policy.MAX_COST + 0.0001, ValueError),
+    (decimal.Decimal('sNaN'), ValueError), ('1', TypeError),
+    (None, TypeError), (True, TypeError)])
+def test_cost_units_refuses(usd, error):
+    with pytest.raises(error):
+        policy.cost_units(usd)
 
 
 def test_parse_names_unknown_and_malformed_keys():
@@ -112,6 +279,19 @@ def test_metadata_update_bumps_revision_and_deletes_stale_keys():
     assert update['burst:revision'] == '4'
     assert update['burst:old_key'] is None
     assert 'availability_zone' not in update
+    assert policy.parse({k: v for k, v in update.items() if v is not None}
+                        ) == dataclasses.replace(ENABLED, revision=4)
+
+
+def test_metadata_update_refuses_what_would_not_read_back():
+    with pytest.raises(policy.PolicyError) as e:
+        policy.metadata_update({}, dataclasses.replace(
+            ENABLED, revision=policy.MAX_REVISION))
+    assert set(e.value.errors) == {'revision'}
+    with pytest.raises(policy.PolicyError) as e:
+        policy.metadata_update({}, dataclasses.replace(
+            ENABLED, max_cost_per_hour=1e300, exit_pct=float('nan')))
+    assert set(e.value.errors) == {'max_cost_per_hour', 'exit_pct'}
 
 
 # ------------------------------------------------------------ decision
@@ -227,10 +407,25 @@ def test_repatriation_candidates_counted_together():
                                           ENABLED) == set()
 
 
-def test_bad_placement_spec():
-    with pytest.raises(policy.PolicyError):
-        policy.request_placement({'burst:placement': 'cloud'})
-    assert policy.request_placement({}) == 'auto'
+@pytest.mark.parametrize('extra_specs,placement', [
+    ({}, 'auto'), (None, 'auto'), ({'burst:placement': None}, 'auto'),
+    ({'burst:placement': ''}, 'auto'), ({'burst:placement': ' Public '},
+                                        'public'),
+    ({'burst:placement': 'private', 'hw:cpu_policy': 5}, 'private'),
+])
+def test_placement_spec(extra_specs, placement):
+    assert policy.request_placement(extra_specs) == placement
+
+
+@pytest.mark.parametrize('extra_specs', [
+    {'burst:placement': 'cloud'}, {'burst:placement': ' '},
+    {'burst:placement': 5}, {'burst:placement': ['public']},
+    {'burst:placement': b'public'}, {'burst:placement': '\ud800'},
+    ['burst:placement'], 'public', 5])
+def test_bad_placement_spec(extra_specs):
+    with pytest.raises(policy.PolicyError) as e:
+        policy.request_placement(extra_specs)
+    assert set(e.value.errors) == {policy.PLACEMENT_SPEC}
 
 
 # ------------------------------------------------------------ prices
