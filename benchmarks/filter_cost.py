@@ -4,7 +4,8 @@ Nova's default filters on the same hosts, in-process.
     .venv/bin/python -m benchmarks.filter_cost [--hosts 1000] [--runs 200]
 
 The Placement answers the filter reads (provider listing, then inventories
-and usages of providers whose generation changed) come from
+and usages of providers whose generation changed; the public pool is the
+usages of the caps provider among them) come from
 memory as JSON text, so the figure is the filter's own CPU cost plus JSON
 parsing; between requests one provider's generation changes, as after a
 real claim. Nova's filters run through Nova's own HostFilterHandler.
@@ -22,6 +23,8 @@ from nova import objects
 from nova.scheduler import filters as nova_filters
 from nova.scheduler import host_manager
 
+from burst_nova import caps
+from burst_nova import placement as burst_placement
 from burst_nova import policy
 from burst_nova import scheduler
 
@@ -55,11 +58,18 @@ class FakePlacement(object):
     def bump(self, i):
         self.rps[i % len(self.rps)]['generation'] += 1
 
-    def get(self, url, version=None, global_request_id=None):
+    def get(self, url, microversion=None, global_request_id=None):
         self.gets += 1
         if url == '/resource_providers':
             return FakeResponse(json.dumps({'resource_providers': self.rps}))
         what = url.rsplit('/', 1)[1]
+        if url.split('/')[2] == self.rps[-1]['uuid']:
+            # The caps provider: what the EC2 instances hold of the caps.
+            return FakeResponse(json.dumps({
+                'inventories': {'inventories': caps.inventories(
+                    policy.BurstPolicy())},
+                'usages': {'usages': {caps.INSTANCES: 3, caps.VCPUS: 6,
+                                      caps.COST: 2500}}}[what]))
         body = {
             'inventories': {'inventories': {
                 'VCPU': {'total': 16, 'reserved': 0, 'allocation_ratio': 4.0,
@@ -122,7 +132,7 @@ def main():
     classes = handler.get_matching_classes(
         ['nova.scheduler.filters.all_filters'])
     defaults = [c() for c in classes if c.__name__ in DEFAULT_FILTERS]
-    placement = FakePlacement(names)
+    placement = FakePlacement(names + [caps.provider_name('burst-ec2')])
     agg = objects.Aggregate(id=1, name='burst-ec2', hosts=['ec2-region'],
                             metadata=policy.to_metadata(
                                 policy.BurstPolicy(enabled=True)))
@@ -139,10 +149,8 @@ def main():
 
     with mock.patch.object(objects.AggregateList, 'get_all',
                            return_value=[agg]), \
-            mock.patch('nova.scheduler.client.report.'
-                       'report_client_singleton', return_value=placement), \
-            mock.patch.object(scheduler, 'burst_instances',
-                              return_value=[]), \
+            mock.patch.object(burst_placement, 'adapter',
+                              return_value=placement), \
             mock.patch.object(scheduler.LOG, 'info'):
         run_burst(0)  # fills the provider cache, as a running scheduler has
         before = placement.gets

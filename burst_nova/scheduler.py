@@ -17,6 +17,7 @@ candidates Placement returned for this request; provider data is cached by
 Placement's resource provider generation, so each request costs one
 provider listing plus a refetch of the few providers that changed.
 """
+import collections
 from concurrent import futures
 import math
 import threading
@@ -24,41 +25,23 @@ import threading
 from oslo_config import cfg
 from oslo_log import log as logging
 
-from nova import context as nova_context
 from nova import exception
 from nova import objects
-from nova.scheduler.client import report
 from nova.scheduler import filters
 from nova.scheduler import utils as scheduler_utils
 
+from burst_nova import caps
+from burst_nova import conf as burst_conf
+from burst_nova import placement as burst_placement
 from burst_nova import policy
 from burst_nova import prices
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
 
-burst_group = cfg.OptGroup('burst', title='Cloud bursting to EC2')
-burst_opts = [
-    cfg.StrOpt('aggregate_name', default='burst-ec2',
-               help='Host aggregate holding the EC2 pseudo-hypervisors; '
-                    'its burst:* metadata is the burst policy.'),
-    cfg.DictOpt('price_overrides', default={},
-                help='Hourly USD price per EC2 instance type '
-                     '(type:price,...) for the cost cap.'),
-    cfg.BoolOpt('use_pricing_api', default=True,
-                help='Ask the AWS Pricing API for prices (boto3 default '
-                     'credential chain), else use the shipped table.'),
-    cfg.StrOpt('pricing_endpoint_url',
-               help='Pricing API endpoint; unset for AWS itself.'),
-]
-CONF.register_group(burst_group)
-CONF.register_opts(burst_opts, group=burst_group)
+burst_conf.register_opts(CONF)
 
 _PLACEMENT_VERSION = '1.17'
-
-
-def list_opts():
-    return {burst_group: burst_opts}
 
 
 class _ProviderCache(object):
@@ -70,7 +53,8 @@ class _ProviderCache(object):
         self._by_uuid = {}   # uuid -> (generation, name, data)
 
     def providers(self, client, global_id):
-        resp = client.get('/resource_providers', version=_PLACEMENT_VERSION,
+        resp = client.get('/resource_providers',
+                          microversion=_PLACEMENT_VERSION,
                           global_request_id=global_id)
         if not resp:
             raise exception.NovaException(
@@ -103,7 +87,7 @@ class _ProviderCache(object):
         data = {}
         for what in ('inventories', 'usages'):
             resp = client.get('/resource_providers/%s/%s' % (uuid, what),
-                              version=_PLACEMENT_VERSION,
+                              microversion=_PLACEMENT_VERSION,
                               global_request_id=global_id)
             if not resp:
                 raise exception.NovaException(
@@ -151,27 +135,16 @@ def flavor_request(spec_obj, region, overrides):
                           hourly_price=price, instance_type=itype)
 
 
-def burst_instances(ctx, burst_hosts):
-    """policy.PublicInstance for every instance on the EC2 hosts, read from
-    every cell at once (Nova's scatter-gather)."""
-    if not burst_hosts:
-        return []
-    results = nova_context.scatter_gather_all_cells(
-        ctx, objects.InstanceList.get_by_filters,
-        {'host': sorted(burst_hosts), 'deleted': False},
-        expected_attrs=['flavor', 'metadata'])
-    found = []
-    for cell_uuid, result in results.items():
-        if nova_context.is_cell_failure_sentinel(result):
-            raise exception.NovaException(
-                'cell %s did not answer: %s' % (cell_uuid, result))
-        for inst in result:
-            found.append(policy.PublicInstance(
-                vcpus=inst.flavor.vcpus, memory_mb=inst.flavor.memory_mb,
-                extra_specs=dict(inst.flavor.extra_specs or {}),
-                instance_type=(inst.metadata or {}).get(
-                    'ec2:instance_type')))
-    return found
+class BurstRefusal(Exception):
+    """Why the burst policy refused an instance, with the figures (the
+    cause of the member-facing NoValidHost, kept in its details)."""
+
+
+def _is_ec2(host_state, burst_hosts):
+    """An EC2 pseudo-hypervisor: in the burst aggregate, or (when the
+    aggregate could not be read) reporting the EC2 hypervisor type."""
+    return host_state.host in burst_hosts or \
+        getattr(host_state, 'hypervisor_type', None) == 'ec2'
 
 
 class BurstFilter(filters.BaseHostFilter):
@@ -182,6 +155,8 @@ class BurstFilter(filters.BaseHostFilter):
 
     _cache = _ProviderCache()
     _logged_bad_policy = None
+    _logged_causes = set()
+    _burst_hosts = set()
 
     def host_passes(self, host_state, spec_obj):
         raise NotImplementedError('BurstFilter decides in filter_all')
@@ -190,19 +165,38 @@ class BurstFilter(filters.BaseHostFilter):
         hosts = list(filter_obj_list)
         if scheduler_utils.request_is_rebuild(spec_obj):
             return hosts
+        try:
+            hosts = self._filter(hosts, spec_obj)
+        except exception.NoValidHost:
+            raise
+        except Exception as e:
+            # Never fail a build that could be placed locally: whatever
+            # broke, bursting is off for this request (logged once per
+            # cause) and the local hosts Placement found stay candidates.
+            self._log_once(e)
+            extra = getattr(spec_obj.flavor, 'extra_specs', None) or {}
+            if str(extra.get(policy.PLACEMENT_SPEC, '')).strip().lower() \
+                    == 'public':
+                return self._refuse(
+                    spec_obj, 'bursting is unavailable',
+                    'burst policy could not be evaluated: %s' % e)
+            return [h for h in hosts if not _is_ec2(h, self._burst_hosts)]
+        BurstFilter._logged_causes.clear()
+        return hosts
+
+    def _filter(self, hosts, spec_obj):
         ctx = spec_obj._context
         aggs = objects.AggregateList.get_all(ctx)
         burst_agg = next((a for a in aggs
                           if a.name == CONF.burst.aggregate_name), None)
         burst_hosts = set(burst_agg.hosts or []) if burst_agg else set()
-        local_candidates = [h for h in hosts if h.host not in burst_hosts]
+        BurstFilter._burst_hosts = burst_hosts
+        local_candidates = [h for h in hosts
+                            if not _is_ec2(h, burst_hosts)]
         ec2_candidates = [h for h in hosts if h.host in burst_hosts]
         pol = self._policy(burst_agg)
-        overrides = CONF.burst.price_overrides
-        try:
-            req = flavor_request(spec_obj, pol.region, overrides)
-        except policy.PolicyError as e:
-            raise exception.NoValidHost(reason=str(e))
+        req = flavor_request(spec_obj, pol.region,
+                             CONF.burst.price_overrides)
         private, public = self._pools(ctx, aggs, burst_hosts, pol)
         decision = policy.decide(private, public, req, pol)
         if decision.target == 'local' and not local_candidates:
@@ -217,12 +211,51 @@ class BurstFilter(filters.BaseHostFilter):
             return local_candidates
         if decision.target == 'ec2':
             if not ec2_candidates:
-                raise exception.NoValidHost(
-                    reason='burst to EC2 decided (%s) but no EC2 host can '
-                           'take it' % decision.reason())
+                return self._refuse(
+                    spec_obj, 'no EC2 host can take it',
+                    'burst to EC2 decided (%s) but no EC2 host can take '
+                    'it' % decision.reason())
             return ec2_candidates
-        raise exception.NoValidHost(reason='burst policy: %s' %
-                                    decision.reason())
+        return self._refuse(spec_obj, decision.summary, decision.reason())
+
+    def _refuse(self, spec_obj, summary, detail):
+        """No valid host: members read the fault's message, so it says why
+        in words and no figure of the cloud; the figures (utilisation,
+        caps, cost) stay in the scheduler's log and in the fault's details,
+        which Nova shows to admins only."""
+        if not self._first_of_request(spec_obj):
+            # A later instance of a multi-create: let Nova's scheduler give
+            # back what the earlier ones claimed (it does when a filter
+            # leaves no host, not when one raises).
+            return []
+        try:
+            raise BurstRefusal(detail)
+        except BurstRefusal as e:
+            raise exception.NoValidHost(
+                reason='burst policy: %s' % summary) from e
+
+    _requests = collections.OrderedDict()
+
+    @classmethod
+    def _first_of_request(cls, spec_obj):
+        """Whether this is the first instance of its request the filter
+        sees (Nova calls filters once per instance of a multi-create)."""
+        key = getattr(spec_obj._context, 'request_id', None)
+        uuid = spec_obj.instance_uuid
+        first = cls._requests.setdefault(key, uuid)
+        cls._requests.move_to_end(key)
+        while len(cls._requests) > 1000:
+            cls._requests.popitem(last=False)
+        return first == uuid
+
+    @classmethod
+    def _log_once(cls, error):
+        cause = (type(error).__name__, str(error)[:200])
+        if cause not in cls._logged_causes:
+            cls._logged_causes.add(cause)
+            LOG.error('Burst filter could not evaluate the burst policy, '
+                      'bursting is off until it can (local placement goes '
+                      'on): %s: %s', type(error).__name__, error)
 
     def _policy(self, burst_agg):
         if burst_agg is None:
@@ -241,10 +274,13 @@ class BurstFilter(filters.BaseHostFilter):
         return pol
 
     def _pools(self, ctx, aggs, burst_hosts, pol):
-        client = report.report_client_singleton()
-        providers = self._cache.providers(client, ctx.global_id)
-        hosts = []
+        providers = self._cache.providers(burst_placement.adapter(),
+                                          ctx.global_id)
+        hosts, caps_usages = [], None
+        caps_name = caps.provider_name(CONF.burst.aggregate_name)
         for uuid, (name, root, data) in providers.items():
+            if name == caps_name:
+                caps_usages = data['usages']
             if uuid != root or 'VCPU' not in data['inventories'] or \
                     name in burst_hosts:
                 continue
@@ -261,10 +297,10 @@ class BurstFilter(filters.BaseHostFilter):
                     zones[h] = az
         private = policy.private_hosts(hosts, burst_hosts, pol, members,
                                        zones)
-        public = policy.public_pool_of(
-            burst_instances(ctx, burst_hosts), pol.region,
-            CONF.burst.price_overrides, price_lookup(pol.region))
-        return private, public
+        # The public pool is what the EC2 driver claimed in Placement for
+        # the caps (from flavors and the price book), never anything a
+        # project member can write.
+        return private, caps.public_pool(caps_usages)
 
     @staticmethod
     def _log(spec_obj, req, pol, decision):

@@ -22,17 +22,23 @@ from oslo_config import cfg
 from oslo_log import log as logging
 
 from nova import exception
+from nova import objects
 from nova.objects import fields as obj_fields
 from nova.virt import driver
 from nova.virt import hardware
 
+from burst_nova import caps
+from burst_nova import conf as burst_conf
 from burst_nova.ec2 import client
 from burst_nova.ec2 import conf as ec2_conf
 from burst_nova.ec2 import mapping
+from burst_nova import placement
+from burst_nova import policy
 from burst_nova import prices
 
 CONF = cfg.CONF
 ec2_conf.register_opts(CONF)
+burst_conf.register_opts(CONF)
 LOG = logging.getLogger(__name__)
 
 HYPERVISOR_TYPE = 'ec2'
@@ -58,6 +64,10 @@ class EC2Driver(driver.ComputeDriver):
         self._host = None
         self._lock = threading.Lock()
         self._types_lock = threading.Lock()
+        # Claims of this compute one at a time: concurrent claims on one
+        # provider make Placement retry, and its retries can over-admit
+        # (placement.claim_caps checks again either way).
+        self._caps_lock = threading.Lock()
         self._clients = None
         self._cache = (0.0, None)
         self._types = (0.0, None)
@@ -256,17 +266,18 @@ class EC2Driver(driver.ComputeDriver):
         image_props = {k[len('image_'):]: v for k, v in
                        (instance.system_metadata or {}).items()
                        if k.startswith('image_')}
+        book = prices.PriceBook(c.region_name, c.price_overrides)
         try:
             itype = mapping.choose_instance_type(
                 instance.flavor.vcpus, instance.flavor.memory_mb,
-                instance.flavor.extra_specs, self._offered_types(),
-                prices.PriceBook(c.region_name, c.price_overrides))
+                instance.flavor.extra_specs, self._offered_types(), book)
             ami = mapping.choose_ami(image_props, c.default_ami)
         except (mapping.NoInstanceType, mapping.NoImage) as e:
             self._abort(instance, str(e))
         except Exception as e:
             self._abort(instance, 'EC2 %s: %s' % (c.region_name,
                                                   self._why(e)))
+        caps_rp = self._claim_caps(context, instance, book.hourly(itype))
         params = {
             'ImageId': ami, 'InstanceType': itype,
             'MinCount': 1, 'MaxCount': 1,
@@ -299,10 +310,76 @@ class EC2Driver(driver.ComputeDriver):
                 reason = ('EC2 instance %s not running within %d s (%s)'
                           % (ec2_id, c.spawn_timeout, reason))
             self._cleanup_failed_launch(instance, ec2_id)
+            self._release_caps(instance, caps_rp)
             self._abort(instance, 'EC2 %s: %s' % (c.region_name, reason))
-        instance.metadata = dict(instance.metadata or {},
-                                 **mapping.addresses(desc))
+        # System metadata: project members can write server metadata, so
+        # nothing the driver learnt from EC2 is kept there.
+        instance.system_metadata.update(mapping.addresses(desc))
         self._cache = (0.0, None)
+
+    # ------------------------------------------------------------ the caps
+    def _policy(self, context):
+        """The burst policy of this host's aggregate (PolicyError when it
+        is malformed; the disabled policy when there is none)."""
+        name = CONF.burst.aggregate_name
+        for agg in objects.AggregateList.get_by_host(context.elevated(),
+                                                     self._host or CONF.host):
+            if agg.name == name:
+                return policy.parse(agg.metadata)
+        return policy.DISABLED
+
+    def _claim_caps(self, context, instance, hourly_price):
+        """Claim the instance's share of the EC2 caps in Placement, next to
+        its allocation of this host: atomic, so a multi-create or several
+        schedulers can never pass a cap. Returns the caps provider."""
+        try:
+            pol = self._policy(context)
+        except policy.PolicyError as e:
+            LOG.error('Burst policy is malformed, refusing to launch on '
+                      'EC2: %s', e, instance=instance)
+            self._abort(instance, 'the burst policy is malformed')
+        if pol.max_cost_per_hour is not None and hourly_price is None:
+            self._abort(instance, 'EC2 cost cap set but the price of the '
+                                  'instance type is unknown')
+        wanted = caps.claim(instance.flavor.vcpus, hourly_price)
+        client_ = placement.adapter()
+        try:
+            with self._caps_lock:
+                rp_uuid, _gen = placement.ensure_provider(
+                    client_, caps.provider_name(CONF.burst.aggregate_name))
+                placement.sync_inventories(client_, rp_uuid,
+                                           caps.inventories(pol))
+                placement.claim_caps(client_, instance.uuid,
+                                     instance.project_id, instance.user_id,
+                                     rp_uuid, wanted)
+        except placement.CapsExceeded as e:
+            LOG.warning('EC2 launch refused: %s (claim %s against the caps '
+                        'of policy revision %s: max_instances=%s, '
+                        'max_vcpus=%s, max_cost_per_hour=%s)', e, wanted,
+                        pol.revision, pol.max_instances, pol.max_vcpus,
+                        pol.max_cost_per_hour, instance=instance)
+            self._abort(instance, str(e))
+        except Exception as e:
+            LOG.error('Could not claim the EC2 caps in Placement: %s', e,
+                      instance=instance)
+            self._abort(instance, 'the EC2 caps could not be checked')
+        return rp_uuid
+
+    def _release_caps(self, instance, rp_uuid=None):
+        """Give the instance's share of the caps back (best effort: Nova
+        drops it with the instance's allocations on delete anyway)."""
+        try:
+            client_ = placement.adapter()
+            if rp_uuid is None:
+                found = placement.find_provider(
+                    client_, caps.provider_name(CONF.burst.aggregate_name))
+                if not found:
+                    return
+                rp_uuid = found[0]
+            placement.release_caps(client_, instance.uuid, rp_uuid)
+        except Exception as e:
+            LOG.warning('Could not release the EC2 caps of the instance '
+                        'in Placement: %s', e, instance=instance)
 
     def _abort(self, instance, reason):
         LOG.error('EC2 build failed: %s', reason, instance=instance)
@@ -341,6 +418,9 @@ class EC2Driver(driver.ComputeDriver):
             raise exception.NovaException(
                 'EC2 terminate failed: %s' % self._why(e))
         self._cache = (0.0, None)
+        # Terminated: no longer counts against the caps (shelve offload keeps
+        # the instance, delete drops every allocation anyway).
+        self._release_caps(instance)
 
     def cleanup(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, migrate_data=None, destroy_vifs=True,

@@ -82,7 +82,9 @@ def choose_ami(image_properties, default_ami):
 
 
 def addresses(ec2_instance):
-    """What Nova records about where the EC2 instance runs."""
+    """What the driver records about where the EC2 instance runs, in the
+    instance's system metadata (members can write server metadata, not
+    this)."""
     return {
         'ec2:instance_id': ec2_instance['InstanceId'],
         'ec2:instance_type': ec2_instance.get('InstanceType', ''),

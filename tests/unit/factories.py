@@ -3,6 +3,7 @@ from novaclient.v2 import aggregates
 from openstack.compute.v2 import flavor as sdk_flavor
 
 from burst_dashboard.api import burst as burst_api
+from burst_nova import caps
 from burst_nova import policy
 
 
@@ -20,16 +21,23 @@ def flavor(name, vcpus, ram, disk, placement=None, fid=None):
                              extra_specs=specs, is_public=True)
 
 
-def preview_data(hosts, servers, flavors):
+def preview_data(hosts, caps_usages, flavors):
     """Two private hosts (compute-1 in aggregate rack-a and zone nova,
-    compute-2 in zone az2) and the EC2 host in aggregate burst-ec2."""
+    compute-2 in zone az2) and the EC2 host in aggregate burst-ec2;
+    ``caps_usages``: what the EC2 instances hold of the caps provider."""
     return burst_api.PreviewData(
         hosts=hosts, burst_hosts={'ec2-us-east-1'},
         aggregates={'burst-ec2': {'ec2-us-east-1'},
                     'rack-a': {'compute-1'}},
         zones={'compute-1': 'nova', 'compute-2': 'az2',
                'ec2-us-east-1': 'nova'},
-        servers=servers, flavors=flavors)
+        caps_usages=caps_usages, flavors=flavors)
+
+
+def caps_usages(instances=0, vcpus=0, cost_per_hour=0.0):
+    """Usages of the caps provider in Placement."""
+    return {caps.INSTANCES: instances, caps.VCPUS: vcpus,
+            caps.COST: policy.cost_units(cost_per_hour)}
 
 
 def server(uid, name=None, host='compute-1', status='ACTIVE', power=1,

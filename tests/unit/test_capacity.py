@@ -73,7 +73,8 @@ def _data(used=(32, 16)):
                                            'DISK_GB': 1e6},
                          {'VCPU': 2, 'MEMORY_MB': 2048, 'DISK_GB': 20})]
     return factories.preview_data(
-        hosts, [burst_api.BurstServer('b1', 't3.small', 2, 2048, {})],
+        hosts, factories.caps_usages(1, 2, prices.PriceBook(
+            'us-east-1').hourly('t3.small')),
         [factories.flavor('m1.large', 8, 8192, 80),
          factories.flavor('ec2.small', 2, 2048, 20, placement='public'),
          factories.flavor('db.local', 2, 2048, 20, placement='private')])

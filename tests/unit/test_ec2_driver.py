@@ -14,7 +14,10 @@ import pytest
 from nova.compute import power_state
 from nova import exception
 
+from burst_nova import caps
 from burst_nova.ec2 import driver as ec2_driver
+from burst_nova import placement
+from burst_nova import policy
 
 
 @pytest.fixture
@@ -40,8 +43,20 @@ def drv(conf):
         'c7a.medium': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
                        'x86_64': True}})
     d.init_host('ec2-us-east-1')
-    with Stubber(ec2) as s_ec2, Stubber(quotas) as s_q:
+    d.policy = policy.BurstPolicy(enabled=True)
+    with Stubber(ec2) as s_ec2, Stubber(quotas) as s_q, \
+            mock.patch.object(d, '_policy',
+                              side_effect=lambda ctx: d.policy), \
+            mock.patch.object(placement, 'adapter'), \
+            mock.patch.object(placement, 'ensure_provider',
+                              return_value=('caps-rp', 1)), \
+            mock.patch.object(placement, 'find_provider',
+                              return_value=('caps-rp', 1)), \
+            mock.patch.object(placement, 'sync_inventories') as sync, \
+            mock.patch.object(placement, 'claim_caps') as claim, \
+            mock.patch.object(placement, 'release_caps') as release:
         d.stub, d.stub_q = s_ec2, s_q
+        d.sync, d.claim, d.release = sync, claim, release
         yield d
         s_ec2.assert_no_pending_responses()
         s_q.assert_no_pending_responses()
@@ -95,10 +110,64 @@ def test_spawn_tags_at_launch_and_records_where_it_runs(drv):
     drv.stub.add_response('describe_instances', _desc('running'),
                           {'InstanceIds': ['i-1']})
     drv.spawn(None, inst, None, [], None, {})
-    assert inst.metadata == {
+    # Where it runs goes to system metadata: members can write metadata.
+    assert inst.metadata == {}
+    assert inst.system_metadata == {
+        'image_ec2_ami_id': 'ami-img',
         'ec2:instance_id': 'i-1', 'ec2:instance_type': 'c7a.medium',
         'ec2:availability_zone': 'us-east-1a',
         'ec2:private_ip': '10.0.0.5', 'ec2:public_ip': '3.3.3.3'}
+    # Its share of the caps was claimed before the launch: one instance,
+    # its vCPU, c7a.medium's price in COST_UNITs.
+    ((client_, consumer, project, user, rp, wanted), _) = \
+        drv.claim.call_args
+    assert (consumer, project, user, rp) == (inst.uuid, 'proj', 'user',
+                                             'caps-rp')
+    assert wanted[caps.INSTANCES] == 1 and wanted[caps.VCPUS] == 1
+    assert wanted[caps.COST] > 0
+    drv.sync.assert_called_once_with(client_, 'caps-rp',
+                                     caps.inventories(drv.policy))
+
+
+@pytest.mark.parametrize('classes,fault', [
+    ([caps.INSTANCES], 'EC2 instance cap reached'),
+    ([caps.VCPUS, caps.COST], 'EC2 vCPU cap and EC2 cost cap reached'),
+])
+def test_spawn_over_a_cap_launches_nothing(drv, classes, fault):
+    drv.policy = policy.BurstPolicy(enabled=True, max_instances=3,
+                                    max_vcpus=4, max_cost_per_hour=1)
+    drv.claim.side_effect = placement.CapsExceeded(classes)
+    with pytest.raises(exception.BuildAbortException) as e:
+        drv.spawn(None, _instance(), None, [], None, {})
+    # The fault names the cap, not the cloud's figures (members read it).
+    assert str(e.value) == 'Build of instance %s aborted: %s' % (
+        _instance().uuid, fault)
+
+
+@pytest.mark.parametrize('problem,fault', [
+    ('malformed', 'the burst policy is malformed'),
+    ('placement', 'the EC2 caps could not be checked'),
+    ('price', 'price of the instance type is unknown'),
+])
+def test_spawn_refuses_when_the_caps_cannot_be_held(drv, conf, problem,
+                                                    fault):
+    if problem == 'malformed':
+        drv.policy = None
+        drv._policy.side_effect = policy.PolicyError({'burst:x': 'bad'})
+    elif problem == 'placement':
+        drv.claim.side_effect = placement.PlacementError('HTTP 503')
+    else:
+        drv.policy = policy.BurstPolicy(enabled=True, max_cost_per_hour=1)
+        conf.config(group='ec2', price_overrides={})
+        drv._types = (time.monotonic(), {
+            'zz9.odd': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
+                        'x86_64': True}})
+        inst = _instance()
+        inst.flavor.extra_specs = {'burst:instance_type': 'zz9.odd'}
+    with pytest.raises(exception.BuildAbortException) as e:
+        drv.spawn(None, inst if problem == 'price' else _instance(), None,
+                  [], None, {})
+    assert fault in str(e.value)
 
 
 def test_spawn_capacity_error_aborts_with_reason(drv):
@@ -111,6 +180,8 @@ def test_spawn_capacity_error_aborts_with_reason(drv):
     with pytest.raises(exception.BuildAbortException) as e:
         drv.spawn(None, inst, None, [], None, {})
     assert 'InsufficientInstanceCapacity: no capacity' in str(e.value)
+    # The failed launch gives its share of the caps back.
+    drv.release.assert_called_once_with(mock.ANY, inst.uuid, 'caps-rp')
 
 
 def test_spawn_timeout_terminates_what_it_launched(drv):

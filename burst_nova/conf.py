@@ -1,0 +1,32 @@
+"""Options of the ``[burst]`` group, shared by the scheduler filter and the
+EC2 driver (both read the policy and the caps from the same places)."""
+from oslo_config import cfg
+
+burst_group = cfg.OptGroup('burst', title='Cloud bursting to EC2')
+burst_opts = [
+    cfg.StrOpt('aggregate_name', default='burst-ec2',
+               help='Host aggregate holding the EC2 pseudo-hypervisors; '
+                    'its burst:* metadata is the burst policy.'),
+    cfg.DictOpt('price_overrides', default={},
+                help='Hourly USD price per EC2 instance type '
+                     '(type:price,...) for the cost cap.'),
+    cfg.BoolOpt('use_pricing_api', default=True,
+                help='Ask the AWS Pricing API for prices (boto3 default '
+                     'credential chain), else use the shipped table.'),
+    cfg.StrOpt('pricing_endpoint_url',
+               help='Pricing API endpoint; unset for AWS itself.'),
+    cfg.FloatOpt('placement_timeout', default=5.0, min=0.1,
+                 help='Seconds each Placement call of the burst filter and '
+                      'of the EC2 driver\'s cap claim may take (connect '
+                      'and read).'),
+]
+
+
+def register_opts(conf):
+    if 'burst' not in conf:
+        conf.register_group(burst_group)
+    conf.register_opts(burst_opts, group=burst_group)
+
+
+def list_opts():
+    return {burst_group: burst_opts}
