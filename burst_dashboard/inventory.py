@@ -255,8 +255,10 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
     :param prices: instance type -> hourly USD (or None)
     :param burst_hosts: the Nova hosts that are EC2 regions, when the
         caller may see hosts (admins); None for project users. A server
-        without a known host is on EC2 when a live EC2 instance carries
-        its UUID or the driver's ``ec2:instance_id`` metadata says so
+        without a known host is on EC2 when an EC2 instance of this cloud
+        (live, or terminated and still listed) carries its UUID in the tag
+        the driver set at launch. Server metadata is never read for it:
+        project members can write it
     :param projects: project id -> name
     :param ec2_read: False when EC2 could not be read: ``ec2_instances``
         is then empty for want of an answer, not because the instances
@@ -277,14 +279,16 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
     for server in servers:
         row = _server_row(server, projects)
         found, extras = _pick(by_uuid.pop(row.id, []))
-        metadata = server.get('metadata') or {}
         if burst_hosts is not None and row.host:
             on_ec2 = row.host in burst_hosts
+        elif burst_hosts is not None:
+            # Not placed (a failed launch, which Nova leaves without a
+            # host): on EC2 only if a live EC2 instance carries its ID.
+            on_ec2 = bool(found and found.alive)
         else:
-            # No host to tell by (project users; or not placed, e.g. a
-            # failed launch, which Nova leaves without a host).
-            on_ec2 = bool(found and found.alive) or \
-                bool(metadata.get('ec2:instance_id'))
+            # Project users see no hosts: an EC2 instance tagged with its
+            # ID, live or terminated, says where it was launched.
+            on_ec2 = found is not None
         if on_ec2:
             row.where, row.region, row.ec2 = WHERE_EC2, region, found
             if ec2_read and row.status in _NEEDS_EC2 and \

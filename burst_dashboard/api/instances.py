@@ -146,7 +146,7 @@ def admin_inventory(request):
         region = state.policy.region
         described, ec2_error = _ec2_or_error(request, region)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
-    # then on EC2 when an EC2 instance or the driver's metadata says so.
+    # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
     rows = inventory.join(servers, described, region,
                           price_of(region, described), _now(),

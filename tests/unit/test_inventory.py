@@ -122,16 +122,9 @@ def test_live_ec2_instance_behind_a_nova_error_is_drift():
 
 def test_ec2_not_read_flags_nothing():
     # EC2 could not be read: its silence is not "the instance is gone".
-    rows = join([server('a', host='ec2-us-east-1'),
-                 server('b', host=None,
-                        metadata={'ec2:instance_id': 'i-b'})], [],
-                ec2_read=False)
+    rows = join([server('a', host='ec2-us-east-1')], [], ec2_read=False)
     assert rows['a'].where == 'ec2' and rows['a'].drift == []
     assert rows['a'].ec2 is None
-    rows = join([server('b', host=None,
-                        metadata={'ec2:instance_id': 'i-b'})], [],
-                burst_hosts=None, ec2_read=False)
-    assert rows['b'].where == 'ec2' and rows['b'].drift == []
     # Read, the same silence is drift.
     assert codes(join([server('a', host='ec2-us-east-1')], [])['a']) == \
         ['ec2-gone']
@@ -155,13 +148,21 @@ def test_stray_and_duplicate_ec2_instances():
 def test_project_users_see_where_without_hosts():
     rows = join([server('a', host=None),
                  server('b', host=None),
-                 server('c', host=None,
-                        metadata={'ec2:instance_id': 'i-c'})],
-                [ec2('i-b', uuid='b')], burst_hosts=None)
+                 server('c', host=None),
+                 # A member wrote the driver's old metadata keys on a local
+                 # server, naming another instance: ignored.
+                 server('d', host=None,
+                        metadata={'ec2:instance_id': 'i-b',
+                                  'ec2:instance_type': 't3.nano'})],
+                [ec2('i-b', uuid='b'),
+                 ec2('i-c', uuid='c', state='terminated')],
+                burst_hosts=None)
     assert rows['a'].where == 'local'
     assert rows['b'].where == 'ec2' and rows['b'].ec2.instance_id == 'i-b'
-    # The driver's metadata says EC2 but no EC2 instance is left.
+    # Its EC2 instance was terminated behind Nova's back.
     assert rows['c'].where == 'ec2' and codes(rows['c']) == ['ec2-gone']
+    assert rows['d'].where == 'local' and rows['d'].ec2 is None
+    assert codes(rows['d']) == []
 
 
 def test_cost_so_far_rules():
