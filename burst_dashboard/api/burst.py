@@ -6,20 +6,29 @@ The policy's rules (parse, validate, serialise, decide, preview) are
 Placement for them.
 """
 import dataclasses
+import hashlib
+import json
+import logging
 import math
 import threading
+import urllib.parse
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from keystoneauth1 import exceptions as ks_exceptions
 
 from openstack_dashboard.api import _nova
+from openstack_dashboard.api import base
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
 
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import parallel
+from burst_nova import caps
 from burst_nova import policy
 from burst_nova import prices
+
+LOG = logging.getLogger(__name__)
 
 
 class AggregateNotFound(Exception):
@@ -30,15 +39,42 @@ class AggregateNotFound(Exception):
 
 
 class StaleRevision(Exception):
-    """The policy was saved by someone else since the form was rendered."""
+    """The policy changed since the form was read: nothing was written.
 
-    def __init__(self, revision, current):
+    This class itself: saved by someone else (a new revision). Its
+    subclasses say how else it changed.
+    """
+
+    def __init__(self, revision, current, message=None):
         self.revision = revision
         self.current = current
-        super().__init__(
+        super().__init__(message or (
             _("The thresholds were changed by someone else since you opened "
               "this form (revision %(revision)s, now %(current)s). Reload "
-              "and try again.") % {'revision': revision, 'current': current})
+              "and try again.") % {'revision': revision, 'current': current}))
+
+
+class ChangedOutside(StaleRevision):
+    """A ``burst:`` key changed without a new ``burst:revision`` (set
+    directly in Nova, e.g. with the CLI): not reverted, nothing written."""
+
+    def __init__(self, revision):
+        super().__init__(revision, revision, _(
+            "The burst policy was changed outside this form since you "
+            "opened it (a burst: key of aggregate %(name)s was set directly, "
+            "e.g. with the CLI, revision %(revision)s unchanged). Nothing "
+            "was written. Reload to see it and try again.") % {
+                'name': aggregate_name(), 'revision': revision})
+
+
+class ConcurrentSave(StaleRevision):
+    """Another save from the same state won the compare-and-swap."""
+
+    def __init__(self, revision):
+        super().__init__(revision, None, _(
+            "Someone else saved the thresholds at the same time, from the "
+            "same revision %(revision)s, and theirs was kept. Nothing was "
+            "written. Reload and try again.") % {'revision': revision})
 
 
 def _settings():
@@ -82,12 +118,43 @@ def aggregate_list(request):
 
 
 def revision_of(metadata):
-    """The ``burst:revision`` of aggregate metadata, 0 when missing or not
-    a number (a save then starts the counter again)."""
+    """The ``burst:revision`` of aggregate metadata, 0 when missing, not a
+    number or out of range (a save then starts the counter again: a bad
+    revision never blocks a save)."""
     try:
-        return int((metadata or {}).get(policy.REVISION_KEY, 0))
+        revision = int((metadata or {}).get(policy.REVISION_KEY, 0))
     except (TypeError, ValueError):
         return 0
+    return revision if 0 <= revision < policy.MAX_REVISION else 0
+
+
+def metadata_fingerprint(metadata):
+    """sha256 hex of the ``burst:`` items of aggregate metadata, sorted.
+
+    It changes with any ``burst:`` key, also one set directly in Nova (the
+    CLI leaves ``burst:revision`` alone), so a save can tell that what its
+    form was based on is still what Nova holds.
+    """
+    items = sorted((k, v) for k, v in (metadata or {}).items()
+                   if isinstance(k, str) and k.startswith(policy.PREFIX)
+                   and v is not None)
+    text = json.dumps(items, separators=(',', ':'), default=str)
+    return hashlib.sha256(text.encode('utf-8', 'surrogatepass')).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyLock:
+    """The burst aggregate's lock in Placement (see :func:`policy_save`).
+
+    ``uuid`` is None until the first save creates the provider; its
+    generation is then 0, as a new provider's is. ``saved`` is the first
+    32 hex digits of the :func:`metadata_fingerprint` of the metadata the last
+    dashboard save wrote, None when unknown.
+    """
+    uuid: str
+    generation: int
+    saved: str = None
+    traits: tuple = ()
 
 
 @dataclasses.dataclass
@@ -97,19 +164,36 @@ class PolicyState:
     policy: object      # BurstPolicy; the defaults when the metadata is bad
     errors: dict        # metadata key -> problem, when the metadata is bad
     revision: int
+    lock: PolicyLock = None   # read by policy_get(request, lock=True)
 
     @property
     def metadata(self):
         """The aggregate's ``burst:`` keys."""
         return {k: v for k, v in (self.aggregate.metadata or {}).items()
-                if k.startswith(policy.PREFIX)}
+                if isinstance(k, str) and k.startswith(policy.PREFIX)}
+
+    @property
+    def fingerprint(self):
+        return metadata_fingerprint(self.aggregate.metadata)
+
+    @property
+    def changed_outside(self):
+        """Whether the ``burst:`` keys differ from what the dashboard last
+        saved (changed with the CLI, or a save is being written now).
+        False when unknown (lock not read, or never saved from here)."""
+        return bool(self.lock and self.lock.saved and
+                    self.lock.saved != self.fingerprint[:32])
 
 
-def policy_get(request):
+def policy_get(request, lock=False):
     """The burst aggregate and the policy in its metadata.
 
+    :param lock: also read the aggregate's lock in Placement (before the
+        metadata): ``state.lock.generation`` and ``state.fingerprint`` are
+        then what an edit form passes back to :func:`policy_save`
     :raises AggregateNotFound: no aggregate with the configured name
     """
+    lock_state = policy_lock(request) if lock else None
     aggregates = aggregate_list(request)
     name = aggregate_name()
     aggregate = next((a for a in aggregates if a.name == name), None)
@@ -121,45 +205,196 @@ def policy_get(request):
     except policy.PolicyError as e:
         current = policy.BurstPolicy(revision=revision)
         errors = e.errors
-    return PolicyState(aggregate, aggregates, current, errors, revision)
+    return PolicyState(aggregate, aggregates, current, errors, revision,
+                       lock_state)
 
 
-def policy_save(request, values, revision):
+# The lock: one Placement resource provider per burst aggregate, with no
+# inventory, whose generation orders the saves. Placement checks and bumps
+# a generation in one conditional UPDATE when inventories are PUT (409 when
+# it is stale), whatever the inventories; a PUT of traits does not when the
+# trait set is unchanged, so the traits are not the atomic step.
+LOCK_PREFIX = 'burst-policy:'
+LOCK_TRAIT_PREFIX = 'CUSTOM_BURST_POLICY_'
+_MAX_PROVIDER_NAME = 200   # Placement's limit
+
+
+def lock_name(aggregate=None):
+    """The lock provider's name, ``burst-policy:<aggregate name>``."""
+    name = LOCK_PREFIX + (aggregate or aggregate_name())
+    if len(name) > _MAX_PROVIDER_NAME:
+        name = LOCK_PREFIX + hashlib.sha256(
+            (aggregate or aggregate_name()).encode('utf-8')).hexdigest()
+    return name
+
+
+def lock_trait(metadata_fingerprint):
+    return LOCK_TRAIT_PREFIX + metadata_fingerprint[:32].upper()
+
+
+def placement_timeout():
+    """Seconds every Placement call of the policy may take."""
+    return _settings().get('placement_timeout', 10)
+
+
+def _placement(request, method, path, body=None):
+    """One Placement call through Horizon's adapter, which sends
+    ``OpenStack-API-Version: placement 1.14`` on every request (all used
+    here need 1.6 at most), bounded by :func:`placement_timeout`. Returns
+    the JSON body (None when empty). An error status raises keystoneauth's
+    HttpError for it (409: ``keystoneauth1.exceptions.Conflict``)."""
+    adapter = placement.make_adapter(request)
+    url = base.url_for(request, 'placement').rstrip('/') + path
+    kwargs = {'timeout': placement_timeout()}
+    if body is not None:
+        kwargs['body'] = body
+    _resp, data = adapter.request(url, method, **kwargs)
+    return data
+
+
+def _find_provider(request, name):
+    found = _placement(request, 'GET', '/resource_providers?name=%s' %
+                       urllib.parse.quote(name, safe=''))
+    providers = (found or {}).get('resource_providers') or []
+    return providers[0]['uuid'] if providers else None
+
+
+def _lock_of(request, uuid):
+    data = _placement(request, 'GET', '/resource_providers/%s/traits' % uuid)
+    traits = tuple(data.get('traits') or ())
+    saved = next((t[len(LOCK_TRAIT_PREFIX):].lower() for t in traits
+                  if t.startswith(LOCK_TRAIT_PREFIX)), None)
+    return PolicyLock(uuid, data['resource_provider_generation'], saved,
+                      traits)
+
+
+def policy_lock(request, create=False):
+    """The burst aggregate's lock: PolicyLock(uuid, generation, saved).
+
+    :param create: create the provider when missing (POST; a 409 means
+        someone else just created it: it is read by name)
+    """
+    name = lock_name()
+    uuid = _find_provider(request, name)
+    if uuid is None and create:
+        try:
+            _placement(request, 'POST', '/resource_providers',
+                       {'name': name})
+        except ks_exceptions.Conflict:
+            pass   # created by someone else meanwhile
+        uuid = _find_provider(request, name)
+        if uuid is None:
+            raise ks_exceptions.NotFound(
+                message='Placement resource provider %s not found after '
+                        'creating it' % name)
+    if uuid is None:
+        return PolicyLock(None, 0)
+    return _lock_of(request, uuid)
+
+
+def _swap(request, lock, generation, revision):
+    """The atomic step: PUT the lock's (empty) inventories with the
+    generation the form read. Returns the new generation.
+
+    :raises ConcurrentSave: 409, the generation moved: another save won
+    """
+    if lock.generation != generation:
+        raise ConcurrentSave(revision)
+    try:
+        data = _placement(
+            request, 'PUT', '/resource_providers/%s/inventories' % lock.uuid,
+            {'resource_provider_generation': generation, 'inventories': {}})
+    except ks_exceptions.Conflict:
+        raise ConcurrentSave(revision)
+    return data['resource_provider_generation']
+
+
+def _mark_saved(request, lock, generation, saved_fingerprint):
+    """Record on the lock which metadata this save wrote (a trait named by
+    its fingerprint), with the generation the swap left. This also bumps
+    the generation once more, so that a form read while the save was
+    being written is refused. Best effort: the save is done."""
+    trait = lock_trait(saved_fingerprint)
+    try:
+        _placement(request, 'PUT', '/traits/%s' % trait)
+        _placement(request, 'PUT', '/resource_providers/%s/traits' %
+                   lock.uuid, {'resource_provider_generation': generation,
+                               'traits': [trait]})
+    except Exception as e:
+        LOG.warning('Burst policy saved, but not marked on its Placement '
+                    'lock %s: %s', lock.uuid, e)
+        return
+    for old in lock.traits:
+        if old.startswith(LOCK_TRAIT_PREFIX) and old != trait:
+            try:
+                _placement(request, 'DELETE', '/traits/%s' % old)
+            except Exception as e:
+                LOG.info('Left trait %s in Placement: %s', old, e)
+
+
+def policy_save(request, values, revision, generation=None,
+                fingerprint=None):
     """Validate ``values`` (form fields) and write them to the burst
-    aggregate, if its policy is still at ``revision``.
+    aggregate, if its policy is still what the form was based on: a
+    compare-and-swap, of several saves from one state exactly one wins.
 
-    Only ``burst:`` keys are written; stale ones are deleted, the others
-    left alone. Returns the saved BurstPolicy (its new revision).
+    The form passes what :func:`policy_get` (``lock=True``) read:
+    ``revision`` (state.revision), ``generation`` (state.lock.generation)
+    and ``fingerprint`` (state.fingerprint). The save then
+
+    1. validates ``values`` (PolicyError: nothing read or written);
+    2. reads the lock (creating it on first need) and the aggregate;
+       refuses when the ``burst:`` metadata is no longer the one the form
+       was based on (StaleRevision: a new revision; ChangedOutside: a key
+       set directly, e.g. with the CLI -- detected, never reverted);
+    3. PUTs the lock's inventories with ``generation``: Placement's atomic
+       compare-and-swap; 409 (ConcurrentSave) means another save won;
+    4. only then writes the metadata: only ``burst:`` keys, stale ones
+       deleted, the others left alone, ``burst:revision`` bumped from
+       what Nova holds (a bad revision counts as 0);
+    5. records the written metadata's fingerprint on the lock (a trait).
+
+    Without ``generation`` and ``fingerprint`` (scripts) it checks
+    ``revision`` against Nova's and swaps with the generation it reads
+    then: not a compare-and-swap against what the caller saw.
+
+    Returns the saved BurstPolicy (its new revision).
 
     :raises PolicyError: bad values; nothing is written
-    :raises StaleRevision: saved by someone else since; nothing is written
+    :raises StaleRevision: changed since (or one of its subclasses
+        ChangedOutside, ConcurrentSave); nothing is written
     :raises AggregateNotFound: no burst aggregate
     """
-    try:
-        revision = int(revision)
-    except (TypeError, ValueError):
-        raise policy.PolicyError({'revision': 'must be a whole number'})
-    new = policy.validate(values, revision)
+    token = generation is not None or fingerprint is not None
+    if not token:
+        try:
+            revision = int(revision)
+        except (TypeError, ValueError):
+            raise policy.PolicyError({'revision': 'must be a whole number'})
+    new = policy.validate(values)
+    if token and (generation is None or fingerprint is None):
+        raise TypeError('policy_save needs both generation and fingerprint')
+    lock = policy_lock(request, create=True)   # read before the metadata
     state = policy_get(request)
-    if state.revision != revision:
-        raise StaleRevision(revision, state.revision)
-    nova.aggregate_set_metadata(
-        request, state.aggregate.id,
-        policy.metadata_update(state.aggregate.metadata, new))
-    return dataclasses.replace(new, revision=revision + 1)
+    if not token:
+        if state.revision != revision:
+            raise StaleRevision(revision, state.revision)
+        generation = lock.generation
+    elif state.fingerprint != fingerprint:
+        if str(state.revision) != str(revision):
+            raise StaleRevision(revision, state.revision)
+        raise ChangedOutside(revision)
+    new = dataclasses.replace(new, revision=state.revision)
+    update = policy.metadata_update(state.aggregate.metadata, new)
+    written = {k: v for k, v in {**state.metadata, **update}.items()
+               if v is not None}   # what Nova will hold: it merges
+    generation = _swap(request, lock, int(generation), revision)
+    nova.aggregate_set_metadata(request, state.aggregate.id, update)
+    _mark_saved(request, lock, generation, metadata_fingerprint(written))
+    return dataclasses.replace(new, revision=state.revision + 1)
 
 
 # ---------------------------------------------------------------- pools
-@dataclasses.dataclass
-class BurstServer:
-    """An instance on a burst host, as the public pool counts it."""
-    name: str
-    instance_type: str
-    vcpus: int
-    memory_mb: int
-    extra_specs: dict
-
-
 @dataclasses.dataclass
 class PreviewData:
     """What a preview needs from the clouds, read once; pools for a given
@@ -168,7 +403,7 @@ class PreviewData:
     burst_hosts: set     # the burst aggregate's hosts
     aggregates: dict     # aggregate name -> set of hosts
     zones: dict          # host -> availability zone
-    servers: list        # BurstServer on the burst hosts
+    caps_usages: dict    # usages of the caps provider in Placement
     flavors: list        # flavors with their extra specs
 
     def private_pool(self, burst_policy):
@@ -177,10 +412,10 @@ class PreviewData:
             aggregates=self.aggregates, zones=self.zones)
 
     def public_pool(self, burst_policy):
-        """Counted by the function the scheduler uses."""
-        return policy.public_pool_of(self.servers, burst_policy.region,
-                                     price_overrides(),
-                                     price_lookup(burst_policy.region))
+        """What the EC2 instances hold of the caps in Placement, counted by
+        the function the scheduler uses: claimed by the EC2 driver from
+        flavors and prices, nothing a project member can write."""
+        return caps.public_pool(self.caps_usages)
 
 
 def compute_hosts(request):
@@ -238,12 +473,15 @@ def availability_zones(request):
             for host in (zone.hosts or {})}
 
 
-def burst_servers(request, hosts):
-    """Every project's servers on the given (burst) hosts."""
-    lists = parallel([
-        (nova.server_list, request, {'all_tenants': True, 'host': host})
-        for host in sorted(hosts)])
-    return [s for servers, _more in lists for s in servers]
+def caps_usages(request):
+    """Usages of the burst aggregate's caps provider in Placement ({} when
+    nothing was ever claimed)."""
+    name = caps.provider_name(aggregate_name())
+    found = next((p for p in placement.resource_providers(request)
+                  if p.get('name') == name), None)
+    if found is None:
+        return {}
+    return placement.resource_provider_usages(request, found['uuid'])
 
 
 def flavor_list(request):
@@ -251,44 +489,18 @@ def flavor_list(request):
     return nova.flavor_list(request, is_public=None, get_extras=True)
 
 
-def _flavor_id(server):
-    flavor = getattr(server, 'flavor', None) or {}
-    return flavor.get('id') if isinstance(flavor, dict) else flavor
-
-
-def _flavor_get(request, flavor_id):
-    try:
-        return nova.flavor_get(request, flavor_id, get_extras=True)
-    except Exception:
-        return None   # deleted or hidden: counted without its size
-
-
 def preview_data(request, state):
     """Read everything a preview of ``state``'s aggregate needs, in
     parallel."""
-    hosts, zones, servers, flavors = parallel([
+    hosts, zones, usages, flavors = parallel([
         (compute_hosts, request),
         (availability_zones, request),
-        (burst_servers, request, state.aggregate.hosts or ()),
+        (caps_usages, request),
         (flavor_list, request)])
-    by_id = {f.id: f for f in flavors}
-    missing = sorted({_flavor_id(s) for s in servers} - set(by_id) -
-                     {None})
-    by_id.update(zip(missing, parallel(
-        [(_flavor_get, request, fid) for fid in missing])))
-    burst = []
-    for s in servers:
-        flavor = by_id.get(_flavor_id(s))
-        burst.append(BurstServer(
-            name=s.name,
-            instance_type=(s.metadata or {}).get('ec2:instance_type'),
-            vcpus=getattr(flavor, 'vcpus', 0) or 0,
-            memory_mb=getattr(flavor, 'ram', 0) or 0,
-            extra_specs=dict(getattr(flavor, 'extra_specs', None) or {})))
     return PreviewData(
         hosts=hosts, burst_hosts=set(state.aggregate.hosts or ()),
         aggregates={a.name: set(a.hosts or ()) for a in state.aggregates},
-        zones=zones, servers=burst, flavors=list(flavors))
+        zones=zones, caps_usages=usages, flavors=list(flavors))
 
 
 def flavor_request(flavor, region):

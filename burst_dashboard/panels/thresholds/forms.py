@@ -1,3 +1,6 @@
+import dataclasses
+
+from django.core import validators
 from django.utils.translation import gettext_lazy as _
 
 from horizon import exceptions
@@ -17,6 +20,44 @@ def _pct(label):
 def _cap(label, help_text):
     return forms.CharField(label=label, required=False, max_length=32,
                            help_text=help_text)
+
+
+def starting_policy(state):
+    """The policy an edit form starts from: the current one, or when the
+    metadata is malformed, the defaults with every field whose key is good
+    (a key whose value only fails against the defaults of the bad ones,
+    say an exit threshold above a default enter threshold, is left out
+    too)."""
+    if not state.errors:
+        return state.policy
+    meta = state.metadata
+    good = {field: meta[key] for field, key in policy.FIELDS.items()
+            if key in meta and key not in state.errors}
+    while True:
+        try:
+            return dataclasses.replace(policy.validate(good),
+                                       revision=state.revision)
+        except policy.PolicyError as e:
+            bad = set(e.errors) & set(good)
+            if not bad:
+                return policy.BurstPolicy(revision=state.revision)
+            for field in bad:
+                del good[field]
+
+
+def initial(state):
+    """Initial values of a ThresholdsForm for a PolicyState read with its
+    lock (``policy_get(request, lock=True)``)."""
+    start = starting_policy(state)
+    values = policy.form_values(start)
+    values.update(enabled=start.enabled, revision=state.revision,
+                  generation=state.lock.generation,
+                  fingerprint=state.fingerprint)
+    return values
+
+
+# What the form was based on, passed back to burst_api.policy_save.
+STATE_FIELDS = ('revision', 'generation', 'fingerprint')
 
 
 class ThresholdsForm(forms.SelfHandlingForm):
@@ -48,13 +89,22 @@ class ThresholdsForm(forms.SelfHandlingForm):
         label=_("Private availability zones"), required=False,
         max_length=policy.MAX_VALUE_LEN,
         help_text=_("Comma-separated availability zones. Empty: all."))
-    revision = forms.IntegerField(widget=forms.HiddenInput())
+    revision = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
+    generation = forms.IntegerField(widget=forms.HiddenInput(), min_value=0)
+    fingerprint = forms.CharField(
+        widget=forms.HiddenInput(), min_length=64, max_length=64,
+        validators=[validators.RegexValidator('^[0-9a-f]{64}$')])
 
     def clean(self):
         data = super().clean()
+        if any(f in self.errors for f in STATE_FIELDS):
+            # Hidden: their own errors would not show.
+            self.add_error(None, _("This form lost track of the policy it "
+                                   "was opened from. Reload it and try "
+                                   "again."))
         values = {f: data[f] for f in policy.FIELDS if f in data}
         try:
-            data['policy'] = policy.validate(values, data.get('revision', 0))
+            data['policy'] = policy.validate(values)
         except policy.PolicyError as e:
             self._add_errors(e.errors)
         return data
@@ -66,7 +116,10 @@ class ThresholdsForm(forms.SelfHandlingForm):
     def handle(self, request, data):
         values = {f: data[f] for f in policy.FIELDS}
         try:
-            saved = burst_api.policy_save(request, values, data['revision'])
+            saved = burst_api.policy_save(
+                request, values, data['revision'],
+                generation=data['generation'],
+                fingerprint=data['fingerprint'])
         except policy.PolicyError as e:
             self._add_errors(e.errors)
             return False

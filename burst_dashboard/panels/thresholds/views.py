@@ -1,3 +1,5 @@
+import logging
+
 from django.urls import reverse
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
@@ -16,6 +18,7 @@ from burst_nova import policy
 from burst_nova import prices
 
 INDEX_URL = 'horizon:admin:burst_thresholds:index'
+LOG = logging.getLogger(__name__)
 
 
 def _private_utilisation(data, burst_policy):
@@ -45,6 +48,12 @@ class IndexView(tables.MultiTableView):
             exceptions.handle(self.request,
                               _("Unable to retrieve the burst policy."))
             return
+        try:
+            # Only for "changed outside the dashboard": the page does
+            # without it.
+            self._policy_state.lock = burst_api.policy_lock(self.request)
+        except Exception as e:
+            LOG.warning('Could not read the burst policy lock: %s', e)
         try:
             self._pools = burst_api.preview_data(self.request,
                                                  self._policy_state)
@@ -101,7 +110,10 @@ class UpdateView(forms.ModalFormView):
     def _state(self):
         if not hasattr(self, '_cached_state'):
             try:
-                self._cached_state = burst_api.policy_get(self.request)
+                # The lock and the metadata a form is based on; after a
+                # POST only what the page shows besides the bound form.
+                self._cached_state = burst_api.policy_get(
+                    self.request, lock=self.request.method != 'POST')
             except burst_api.AggregateNotFound as e:
                 messages.error(self.request, str(e))
                 raise exceptions.Http302(reverse(INDEX_URL))
@@ -114,11 +126,7 @@ class UpdateView(forms.ModalFormView):
     def get_initial(self):
         if self.request.method == 'POST':
             return {}   # a bound form: the policy is read when saving
-        state = self._state()
-        initial = policy.form_values(state.policy)
-        initial['enabled'] = state.policy.enabled
-        initial['revision'] = state.revision
-        return initial
+        return thresholds_forms.initial(self._state())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
