@@ -9,6 +9,7 @@ on every instance at launch. Everything is O(servers + EC2 instances).
 """
 import dataclasses
 import datetime
+import hashlib
 import re
 
 from burst_nova.ec2 import TAG_INSTANCE
@@ -243,8 +244,16 @@ def _power_drift(row):
     return None
 
 
+def host_id(project_id, host):
+    """The ``hostId`` Nova shows a project for a host: sha224 of the
+    project ID and the host name (``nova.utils.generate_hostid``)."""
+    if not host:
+        return ''
+    return hashlib.sha224((project_id + host).encode('utf-8')).hexdigest()
+
+
 def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
-         projects=None, ec2_read=True):
+         projects=None, ec2_read=True, ec2_host_ids=()):
     """Rows for every Nova server and every live EC2 instance unknown to
     Nova.
 
@@ -257,9 +266,12 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
         caller may see hosts (admins); None for project users. A server
         without a known host is on EC2 when an EC2 instance of this cloud
         (live, or terminated and still listed) carries its UUID in the tag
-        the driver set at launch. Server metadata is never read for it:
-        project members can write it
+        the driver set at launch, or when its ``hostId`` is one of
+        ``ec2_host_ids``. Server metadata is never read for it: project
+        members can write it
     :param projects: project id -> name
+    :param ec2_host_ids: the ``hostId`` Nova shows the project for each EC2
+        host (see :func:`host_id`), for users who see no hosts
     :param ec2_read: False when EC2 could not be read: ``ec2_instances``
         is then empty for want of an answer, not because the instances
         are gone, so nothing is flagged for what EC2 did not say
@@ -286,9 +298,10 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
             # host): on EC2 only if a live EC2 instance carries its ID.
             on_ec2 = bool(found and found.alive)
         else:
-            # Project users see no hosts: an EC2 instance tagged with its
-            # ID, live or terminated, says where it was launched.
-            on_ec2 = found is not None
+            # Project users see no hosts, but Nova shows them hostId, a
+            # hash of their project and the host that they cannot write.
+            on_ec2 = bool(found and found.alive) or \
+                server.get('hostId') in ec2_host_ids
         if on_ec2:
             row.where, row.region, row.ec2 = WHERE_EC2, region, found
             if ec2_read and row.status in _NEEDS_EC2 and \

@@ -50,6 +50,14 @@ def region_name():
         policy.BurstPolicy().region
 
 
+def ec2_hosts():
+    """The Nova hosts of the EC2 pseudo-hypervisors, for project users, who
+    cannot read the burst aggregate: BURST_DASHBOARD['ec2']['hosts'], else the
+    driver's naming, ``ec2-<region>``."""
+    return ec2_api.ec2_settings().get('hosts') or \
+        ['ec2-' + region_name()]
+
+
 def server_list(request, all_projects=False):
     """Every server (as Nova's JSON) of the project, or of every project;
     all of them, following Nova's pages."""
@@ -200,5 +208,7 @@ def project_inventory(request):
     # tag; the panel checks every row's project once more before showing.
     rows = inventory.join(servers, described, region,
                           price_of(region, described), _now(),
-                          burst_hosts=None, ec2_read=not ec2_error)
+                          burst_hosts=None, ec2_read=not ec2_error,
+                          ec2_host_ids={inventory.host_id(project, host)
+                                        for host in ec2_hosts()})
     return Inventory(rows=rows, region=region, ec2_error=ec2_error)

@@ -1,6 +1,7 @@
 """The join of Nova servers and EC2 instances: where each instance runs,
 drift, repatriation, filters, sorting and paging (pure, no clouds)."""
 import datetime
+import hashlib
 
 import pytest
 
@@ -19,11 +20,11 @@ ec2 = factories.ec2
 
 
 def join(servers, described, burst_hosts=frozenset({'ec2-us-east-1'}),
-         projects=None, ec2_read=True):
+         projects=None, ec2_read=True, ec2_host_ids=()):
     return {r.id: r for r in inventory.join(
         servers, described, 'us-east-1', PRICES, NOW,
         burst_hosts=burst_hosts, projects=projects or {'p1': 'alpha'},
-        ec2_read=ec2_read)}
+        ec2_read=ec2_read, ec2_host_ids=ec2_host_ids)}
 
 
 def codes(row):
@@ -146,9 +147,14 @@ def test_stray_and_duplicate_ec2_instances():
 
 
 def test_project_users_see_where_without_hosts():
+    on_ec2 = inventory.host_id('p1', 'ec2-us-east-1')
+    assert on_ec2 == hashlib.sha224(b'p1ec2-us-east-1').hexdigest()
+    c = server('c', host=None)
+    c['hostId'] = on_ec2
+    local = server('e', host=None)
+    local['hostId'] = inventory.host_id('p1', 'compute-1')
     rows = join([server('a', host=None),
-                 server('b', host=None),
-                 server('c', host=None),
+                 server('b', host=None), c, local,
                  # A member wrote the driver's old metadata keys on a local
                  # server, naming another instance: ignored.
                  server('d', host=None,
@@ -156,13 +162,15 @@ def test_project_users_see_where_without_hosts():
                                   'ec2:instance_type': 't3.nano'})],
                 [ec2('i-b', uuid='b'),
                  ec2('i-c', uuid='c', state='terminated')],
-                burst_hosts=None)
+                burst_hosts=None, ec2_host_ids={on_ec2})
     assert rows['a'].where == 'local'
     assert rows['b'].where == 'ec2' and rows['b'].ec2.instance_id == 'i-b'
-    # Its EC2 instance was terminated behind Nova's back.
+    # On the EC2 host (Nova's hostId says so) and its EC2 instance was
+    # terminated behind Nova's back.
     assert rows['c'].where == 'ec2' and codes(rows['c']) == ['ec2-gone']
     assert rows['d'].where == 'local' and rows['d'].ec2 is None
     assert codes(rows['d']) == []
+    assert rows['e'].where == 'local'
 
 
 def test_cost_so_far_rules():
