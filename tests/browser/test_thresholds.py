@@ -184,3 +184,52 @@ def test_stale_save_refused(admin_browser, local_cloud, admin_conn,
             'this form (revision %d, now %d). Reload and try again.'
             % (revision, revision + 1)) in modal.text
     assert _aggregate(admin_conn).metadata == changed
+
+
+def test_broken_policy_shown_and_repaired(admin_browser, local_cloud,
+                                          admin_conn, burst_aggregate,
+                                          artifacts_dir):
+    """Malformed values written with the CLI: both pages load, name each
+    bad key (as text), and a save from the modal repairs the policy."""
+    browser = admin_browser
+    admin_conn.compute.set_aggregate_metadata(_aggregate(admin_conn), {
+        'burst:max_vcpus': '-5e400', 'burst:max_instances': 'inf',
+        'burst:colour': '<i>red</i>', 'burst:region': '<b>x</b>'})
+    _index(browser, local_cloud)
+    warning = browser.find_element(By.CSS_SELECTOR, '.burst-malformed')
+    for text in ('burst:max_vcpus', 'burst:max_instances', 'burst:colour',
+                 'burst:region'):
+        assert text in warning.text
+    # Metadata is text wherever it shows, never markup.
+    assert not browser.find_elements(By.XPATH, "//i[text()='red']")
+    assert not browser.find_elements(By.XPATH, "//b[text()='x']")
+    browser.save_screenshot(os.path.join(artifacts_dir,
+                                         'thresholds-malformed.png'))
+    _open_modal(browser, local_cloud)
+    _fill(browser, max_vcpus='12', max_instances='4', region='us-east-1')
+    _submit(browser, '.btn-primary')
+    _index(browser, local_cloud)
+    assert not browser.find_elements(By.CSS_SELECTOR, '.burst-malformed')
+    meta = _aggregate(admin_conn).metadata
+    assert (meta['burst:max_vcpus'], meta['burst:max_instances']) == \
+        ('12', '4')
+    assert 'burst:colour' not in meta
+
+
+def test_cli_change_detected_not_reverted(admin_browser, local_cloud,
+                                          admin_conn, burst_aggregate,
+                                          artifacts_dir):
+    browser = admin_browser
+    agg = _aggregate(admin_conn)
+    _open_modal(browser, local_cloud)
+    _fill(browser, enter_vcpu_pct='66')
+    # Another admin, with the CLI: the revision stays as it was.
+    admin_conn.compute.set_aggregate_metadata(
+        agg, {'burst:enter_vcpu_pct': '71'})
+    changed = _aggregate(admin_conn).metadata
+    _submit(browser, '.btn-primary')
+    modal = _wait_modal(browser)
+    browser.save_screenshot(os.path.join(artifacts_dir,
+                                         'thresholds-cli-change.png'))
+    assert 'changed outside this form' in modal.text
+    assert _aggregate(admin_conn).metadata == changed
