@@ -21,6 +21,8 @@ from botocore import exceptions as bexc
 from oslo_config import cfg
 from oslo_log import log as logging
 
+from nova.compute import vm_states
+from nova import context as nova_context
 from nova import exception
 from nova import objects
 from nova.objects import fields as obj_fields
@@ -190,6 +192,49 @@ class EC2Driver(driver.ComputeDriver):
         c = self._conf()
         LOG.info('EC2 driver for region %s (endpoint %s), managed-by %s',
                  c.region_name, c.endpoint_url or 'AWS', c.managed_by)
+        self._claim_caps_of_existing()
+
+    def _claim_caps_of_existing(self):
+        """Instances of this host that hold no share of the caps (launched
+        before the caps were held in Placement, or their claim was lost)
+        claim it now, so that the caps count them. Best effort: a failure
+        is logged and the next start tries again."""
+        ctx = nova_context.get_admin_context()
+        c = self._conf()
+        try:
+            pol = self._policy(ctx)
+            instances = objects.InstanceList.get_by_host(
+                ctx, self._host, expected_attrs=['flavor',
+                                                 'system_metadata'])
+            client_ = placement.adapter()
+            rp_uuid, _gen = placement.ensure_provider(
+                client_, caps.provider_name(CONF.burst.aggregate_name))
+            placement.sync_inventories(client_, rp_uuid,
+                                       caps.inventories(pol))
+        except Exception as e:
+            LOG.warning('Could not check the EC2 caps held by the existing '
+                        'instances: %s', e)
+            return
+        book = prices.PriceBook(c.region_name, c.price_overrides)
+        for inst in instances:
+            if inst.vm_state not in (vm_states.ACTIVE, vm_states.STOPPED):
+                continue   # building ones claim in spawn
+            itype = (inst.system_metadata or {}).get(
+                mapping.SYSTEM_METADATA_TYPE)
+            price = book.hourly(itype) if itype else prices.estimate(
+                c.region_name, inst.flavor.vcpus, inst.flavor.memory_mb,
+                inst.flavor.extra_specs, c.price_overrides)[1]
+            try:
+                with self._caps_lock:
+                    placement.claim_caps(
+                        client_, inst.uuid, inst.project_id, inst.user_id,
+                        rp_uuid, caps.claim(inst.flavor.vcpus, price))
+            except placement.CapsExceeded as e:
+                LOG.error('Running on EC2 but over the burst caps (%s): '
+                          'not counted against them', e, instance=inst)
+            except Exception as e:
+                LOG.warning('Could not claim the EC2 caps of the instance: '
+                            '%s', e, instance=inst)
 
     def get_available_nodes(self, refresh=False):
         return [self._host or CONF.host]

@@ -81,13 +81,16 @@ def choose_ami(image_properties, default_ami):
     return ami
 
 
+SYSTEM_METADATA_TYPE = 'ec2:instance_type'
+
+
 def addresses(ec2_instance):
     """What the driver records about where the EC2 instance runs, in the
     instance's system metadata (members can write server metadata, not
     this)."""
     return {
         'ec2:instance_id': ec2_instance['InstanceId'],
-        'ec2:instance_type': ec2_instance.get('InstanceType', ''),
+        SYSTEM_METADATA_TYPE: ec2_instance.get('InstanceType', ''),
         'ec2:availability_zone': ec2_instance.get('Placement', {}).get(
             'AvailabilityZone', ''),
         'ec2:private_ip': ec2_instance.get('PrivateIpAddress', ''),

@@ -5,6 +5,7 @@ multi-create racing the caps, and what members read in a refused build's
 fault."""
 from concurrent import futures
 import dataclasses
+import datetime
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ from burst_dashboard.api import instances as instances_api
 from burst_nova import caps
 from burst_nova import policy
 from localcloud import paths
+from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
@@ -235,3 +237,43 @@ def test_change_made_with_the_cli_is_detected_not_reverted(
                               fingerprint=state.fingerprint)
     held = policy.parse(_aggregate(admin_conn).metadata)
     assert (held.enter_vcpu_pct, held.max_instances) == (65, None)
+
+
+def _caps_rp(conn):
+    name = caps.provider_name(services.BURST_AGGREGATE)
+    return conn.placement.get('/resource_providers?name=%s' % name).json()[
+        'resource_providers'][0]['uuid']
+
+
+def test_ec2_compute_start_claims_caps_of_instances_holding_none(
+        admin_conn, servers):
+    """An EC2 instance that holds no share of the caps (launched before
+    they were held in Placement) claims it when nova-compute starts."""
+    server = servers('ec2.small')
+    rp = _caps_rp(admin_conn)
+    url = '/allocations/%s' % server.id
+    held = admin_conn.placement.get(url, microversion='1.28').json()
+    assert rp in held['allocations']
+    before = caps_usages(admin_conn)
+    admin_conn.placement.put(url, microversion='1.28', json={
+        'allocations': {k: {'resources': v['resources']}
+                        for k, v in held['allocations'].items() if k != rp},
+        'consumer_generation': held['consumer_generation'],
+        'project_id': held['project_id'], 'user_id': held['user_id']})
+    assert caps_usages(admin_conn)[caps.INSTANCES] == \
+        before[caps.INSTANCES] - 1
+    name = 'nova-compute-' + paths.EC2_HOST
+    stopped = time.time()
+    procs.stop(name)
+    services.start_ec2_compute()
+
+    def claimed_and_up():
+        allocs = admin_conn.placement.get(url, microversion='1.28').json()
+        return rp in allocs['allocations'] and any(
+            svc.state == 'up' and svc.updated_at and
+            datetime.datetime.fromisoformat(svc.updated_at).replace(
+                tzinfo=datetime.timezone.utc).timestamp() > stopped
+            for svc in admin_conn.compute.services(
+                binary='nova-compute', host=paths.EC2_HOST))
+    procs.wait_for(name, claimed_and_up, 180, interval=2)
+    assert caps_usages(admin_conn) == before

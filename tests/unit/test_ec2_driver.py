@@ -13,11 +13,15 @@ import pytest
 
 from nova.compute import power_state
 from nova import exception
+from nova import objects
 
 from burst_nova import caps
 from burst_nova.ec2 import driver as ec2_driver
 from burst_nova import placement
 from burst_nova import policy
+from burst_nova import prices
+
+objects.register_all()
 
 
 @pytest.fixture
@@ -276,3 +280,24 @@ def test_get_info_of_one_instance_describes_only_it(drv):
                           _by_tag(inst.uuid))
     assert drv.get_info(inst).state == 4
     drv.stub.assert_no_pending_responses()
+
+
+def test_start_claims_caps_for_instances_that_hold_none(drv):
+    """After an upgrade (or a lost claim) the running and stopped EC2
+    instances claim their share of the caps when nova-compute starts;
+    building ones claim in spawn, failed ones hold none."""
+    def inst(uuid, state, itype=None):
+        return _instance(uuid=uuid, vm_state=state, system_metadata=(
+            {'ec2:instance_type': itype} if itype else {}))
+    found = [inst('a', 'active', 't3.small'), inst('b', 'stopped'),
+             inst('c', 'error'), inst('d', 'building')]
+    drv.claim.side_effect = [None, placement.CapsExceeded([caps.INSTANCES])]
+    with mock.patch.object(ec2_driver.objects.InstanceList, 'get_by_host',
+                           return_value=found) as listed:
+        drv.init_host('ec2-us-east-1')
+    assert listed.call_args[0][1] == 'ec2-us-east-1'
+    claimed = [c[0][1] for c in drv.claim.call_args_list]
+    assert claimed == ['a', 'b']
+    small = drv.claim.call_args_list[0][0][5]
+    assert small[caps.COST] == caps.claim(1, prices.PriceBook(
+        'us-east-1').hourly('t3.small'))[caps.COST]
