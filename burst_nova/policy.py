@@ -30,7 +30,6 @@ import dataclasses
 import decimal
 import math
 
-from burst_nova import prices
 
 PREFIX = 'burst:'
 RESOURCES = ('VCPU', 'MEMORY_MB', 'DISK_GB')
@@ -453,42 +452,6 @@ class PublicPool:
     instances: int = 0
     vcpus: int = 0
     cost_per_hour: float = 0.0
-
-
-def public_pool_of(instances, region, overrides=None, lookup=None):
-    """PublicPool of the instances on the EC2 hosts.
-
-    Each instance needs ``vcpus``, ``memory_mb``, ``extra_specs`` (of its
-    flavor) and ``instance_type`` (the ``ec2:instance_type`` the driver
-    recorded, or None while unknown). Its hourly price is that type's, else
-    the estimate for its flavor. The scheduler and the dashboard both count
-    the public side with this function.
-
-    :param lookup: a prices.PriceLookup (Pricing API, then table), or None
-        for the table and ``overrides`` only
-    """
-    instances = list(instances)
-    book = (lookup.book([i.instance_type for i in instances]) if lookup
-            else prices.PriceBook(region, overrides))
-    pool = PublicPool()
-    for inst in instances:
-        price = book.hourly(inst.instance_type) if inst.instance_type \
-            else None
-        if price is None:
-            price = prices.estimate(region, inst.vcpus, inst.memory_mb,
-                                    inst.extra_specs, overrides, lookup)[1]
-        pool.instances += 1
-        pool.vcpus += inst.vcpus
-        pool.cost_per_hour += price or 0.0
-    return pool
-
-
-@dataclasses.dataclass(frozen=True)
-class PublicInstance:
-    vcpus: int
-    memory_mb: int
-    extra_specs: dict
-    instance_type: str = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,7 +17,6 @@ candidates Placement returned for this request; provider data is cached by
 Placement's resource provider generation, so each request costs one
 provider listing plus a refetch of the few providers that changed.
 """
-import collections
 from concurrent import futures
 import math
 import threading
@@ -211,10 +210,10 @@ class BurstFilter(filters.BaseHostFilter):
             return local_candidates
         if decision.target == 'ec2':
             if not ec2_candidates:
-                return self._refuse(
-                    spec_obj, 'no EC2 host can take it',
-                    'burst to EC2 decided (%s) but no EC2 host can take '
-                    'it' % decision.reason())
+                # The EC2 host is down, disabled or full: bursting is
+                # unavailable, and the build is placed as without it.
+                raise exception.NovaException(
+                    'burst to EC2 decided but no EC2 host can take it')
             return ec2_candidates
         return self._refuse(spec_obj, decision.summary, decision.reason())
 
@@ -234,19 +233,19 @@ class BurstFilter(filters.BaseHostFilter):
             raise exception.NoValidHost(
                 reason='burst policy: %s' % summary) from e
 
-    _requests = collections.OrderedDict()
+    # Which instance of its request Nova is filtering, as Nova says through
+    # run_filter_for_index just before filter_all, in the same thread.
+    _index = threading.local()
+
+    def run_filter_for_index(self, index):
+        BurstFilter._index.value = index
+        return super().run_filter_for_index(index)
 
     @classmethod
     def _first_of_request(cls, spec_obj):
-        """Whether this is the first instance of its request the filter
-        sees (Nova calls filters once per instance of a multi-create)."""
-        key = getattr(spec_obj._context, 'request_id', None)
-        uuid = spec_obj.instance_uuid
-        first = cls._requests.setdefault(key, uuid)
-        cls._requests.move_to_end(key)
-        while len(cls._requests) > 1000:
-            cls._requests.popitem(last=False)
-        return first == uuid
+        """Whether this is the first instance of its request (Nova runs the
+        filters once per instance of a multi-create)."""
+        return getattr(cls._index, 'value', 0) == 0
 
     @classmethod
     def _log_once(cls, error):

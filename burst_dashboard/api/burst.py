@@ -185,6 +185,18 @@ class PolicyState:
                     self.lock.saved != self.fingerprint[:32])
 
 
+def _aggregate(aggregates):
+    """The burst aggregate among ``aggregates``.
+
+    :raises AggregateNotFound: no aggregate with the configured name
+    """
+    name = aggregate_name()
+    aggregate = next((a for a in aggregates if a.name == name), None)
+    if aggregate is None:
+        raise AggregateNotFound(name)
+    return aggregate
+
+
 def policy_get(request, lock=False):
     """The burst aggregate and the policy in its metadata.
 
@@ -195,10 +207,7 @@ def policy_get(request, lock=False):
     """
     lock_state = policy_lock(request) if lock else None
     aggregates = aggregate_list(request)
-    name = aggregate_name()
-    aggregate = next((a for a in aggregates if a.name == name), None)
-    if aggregate is None:
-        raise AggregateNotFound(name)
+    aggregate = _aggregate(aggregates)
     revision = revision_of(aggregate.metadata)
     try:
         current, errors = policy.parse(aggregate.metadata), {}
@@ -389,6 +398,12 @@ def policy_save(request, values, revision, generation=None,
     written = {k: v for k, v in {**state.metadata, **update}.items()
                if v is not None}   # what Nova will hold: it merges
     generation = _swap(request, lock, int(generation), revision)
+    # A key set with the CLI since the read above is still not reverted:
+    # the window left is this one Nova read to the write below.
+    if metadata_fingerprint(
+            _aggregate(aggregate_list(request)).metadata) != \
+            state.fingerprint:
+        raise ChangedOutside(revision)
     nova.aggregate_set_metadata(request, state.aggregate.id, update)
     _mark_saved(request, lock, generation, metadata_fingerprint(written))
     return dataclasses.replace(new, revision=state.revision + 1)

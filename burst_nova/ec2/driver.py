@@ -195,7 +195,8 @@ class EC2Driver(driver.ComputeDriver):
         self._claim_caps_of_existing()
 
     def _claim_caps_of_existing(self):
-        """Instances of this host that hold no share of the caps (launched
+        """Instances of this host with a live EC2 instance (whatever Nova's
+        state: it runs and bills) that hold no share of the caps (launched
         before the caps were held in Placement, or their claim was lost)
         claim it now, so that the caps count them. Best effort: a failure
         is logged and the next start tries again."""
@@ -211,14 +212,15 @@ class EC2Driver(driver.ComputeDriver):
                 client_, caps.provider_name(CONF.burst.aggregate_name))
             placement.sync_inventories(client_, rp_uuid,
                                        caps.inventories(pol))
+            live = self._managed_instances()
         except Exception as e:
             LOG.warning('Could not check the EC2 caps held by the existing '
                         'instances: %s', e)
             return
         book = prices.PriceBook(c.region_name, c.price_overrides)
         for inst in instances:
-            if inst.vm_state not in (vm_states.ACTIVE, vm_states.STOPPED):
-                continue   # building ones claim in spawn
+            if inst.uuid not in live or inst.vm_state == vm_states.BUILDING:
+                continue   # nothing runs (or bills), or spawn claims it
             itype = (inst.system_metadata or {}).get(
                 mapping.SYSTEM_METADATA_TYPE)
             price = book.hourly(itype) if itype else prices.estimate(
@@ -365,13 +367,15 @@ class EC2Driver(driver.ComputeDriver):
     # ------------------------------------------------------------ the caps
     def _policy(self, context):
         """The burst policy of this host's aggregate (PolicyError when it
-        is malformed; the disabled policy when there is none)."""
+        is malformed or when this host is not in the burst aggregate: the
+        caps are then unknown, and never reset from here)."""
         name = CONF.burst.aggregate_name
         for agg in objects.AggregateList.get_by_host(context.elevated(),
                                                      self._host or CONF.host):
             if agg.name == name:
                 return policy.parse(agg.metadata)
-        return policy.DISABLED
+        raise policy.PolicyError({'aggregate': 'host %s is not in the burst '
+                                  'aggregate %s' % (self._host, name)})
 
     def _claim_caps(self, context, instance, hourly_price):
         """Claim the instance's share of the EC2 caps in Placement, next to
@@ -380,9 +384,9 @@ class EC2Driver(driver.ComputeDriver):
         try:
             pol = self._policy(context)
         except policy.PolicyError as e:
-            LOG.error('Burst policy is malformed, refusing to launch on '
-                      'EC2: %s', e, instance=instance)
-            self._abort(instance, 'the burst policy is malformed')
+            LOG.error('Burst policy is malformed or not found, refusing to '
+                      'launch on EC2: %s', e, instance=instance)
+            self._abort(instance, 'the burst policy could not be read')
         if pol.max_cost_per_hour is not None and hourly_price is None:
             self._abort(instance, 'EC2 cost cap set but the price of the '
                                   'instance type is unknown')
@@ -410,18 +414,13 @@ class EC2Driver(driver.ComputeDriver):
             self._abort(instance, 'the EC2 caps could not be checked')
         return rp_uuid
 
-    def _release_caps(self, instance, rp_uuid=None):
-        """Give the instance's share of the caps back (best effort: Nova
-        drops it with the instance's allocations on delete anyway)."""
+    def _release_caps(self, instance, rp_uuid):
+        """Give back the share of the caps a failed launch claimed (Nova
+        keeps the allocations of an instance in ERROR until it is
+        deleted). Best effort."""
         try:
-            client_ = placement.adapter()
-            if rp_uuid is None:
-                found = placement.find_provider(
-                    client_, caps.provider_name(CONF.burst.aggregate_name))
-                if not found:
-                    return
-                rp_uuid = found[0]
-            placement.release_caps(client_, instance.uuid, rp_uuid)
+            placement.release_caps(placement.adapter(), instance.uuid,
+                                   rp_uuid)
         except Exception as e:
             LOG.warning('Could not release the EC2 caps of the instance '
                         'in Placement: %s', e, instance=instance)
@@ -463,9 +462,9 @@ class EC2Driver(driver.ComputeDriver):
             raise exception.NovaException(
                 'EC2 terminate failed: %s' % self._why(e))
         self._cache = (0.0, None)
-        # Terminated: no longer counts against the caps (shelve offload keeps
-        # the instance, delete drops every allocation anyway).
-        self._release_caps(instance)
+        # The caps share stays: Nova drops it with the instance's other
+        # allocations on delete and shelve offload, and a rebuild (destroy,
+        # then spawn) or an evacuation must keep it.
 
     def cleanup(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, migrate_data=None, destroy_vifs=True,

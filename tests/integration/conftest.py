@@ -30,6 +30,25 @@ def ec2_through_proxy():
                     'aws_secret_access_key': 'not-shown-anywhere'}}
 
 
+def caps_provider(conn):
+    """UUID of the burst aggregate's caps provider in Placement, or None
+    before the first claim."""
+    from burst_nova import caps
+    name = caps.provider_name(services.BURST_AGGREGATE)
+    rps = conn.placement.get('/resource_providers?name=%s' % name).json()[
+        'resource_providers']
+    return rps[0]['uuid'] if rps else None
+
+
+def caps_usages(conn):
+    """What the EC2 instances hold of the caps in Placement."""
+    rp = caps_provider(conn)
+    if rp is None:
+        return {}
+    return conn.placement.get('/resource_providers/%s/usages' %
+                              rp).json()['usages']
+
+
 def aggregate(conn):
     return next(a for a in conn.compute.aggregates()
                 if a.name == services.BURST_AGGREGATE)

@@ -7,6 +7,7 @@ import boto3
 import pytest
 
 from burst_dashboard.api import burst as burst_api
+from burst_nova import caps
 from burst_nova import policy
 from burst_nova import prices
 from localcloud import paths
@@ -14,14 +15,15 @@ from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
+from tests.integration.conftest import caps_usages
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
 
 
 def _pools(admin_conn, pol):
-    """Private pool from Placement, public pool from the servers on the EC2
-    host, as the filter counts them."""
+    """Private pool from Placement, public pool from what the EC2 instances
+    hold of the caps in Placement, as the filter counts them."""
     burst_hosts = set(_aggregate(admin_conn).hosts or [])
     hosts = []
     for rp in admin_conn.placement.resource_providers():
@@ -34,14 +36,8 @@ def _pools(admin_conn, pol):
         usages = admin_conn.placement.get(
             '/resource_providers/%s/usages' % rp.id).json()['usages']
         hosts.append(policy.host_from_placement(rp.name, inv, usages))
-    public = [policy.PublicInstance(
-        vcpus=s.flavor['vcpus'], memory_mb=s.flavor['ram'],
-        extra_specs=s.flavor.get('extra_specs') or {},
-        instance_type=(s.metadata or {}).get('ec2:instance_type'))
-        for host in burst_hosts
-        for s in admin_conn.compute.servers(all_projects=True, host=host)]
     return (policy.private_hosts(hosts, burst_hosts, pol),
-            policy.public_pool_of(public, pol.region))
+            caps.public_pool(caps_usages(admin_conn)))
 
 
 def test_threshold_keeps_instances_local_then_bursts(

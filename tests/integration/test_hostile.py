@@ -23,6 +23,8 @@ from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
+from tests.integration.conftest import caps_provider
+from tests.integration.conftest import caps_usages
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
@@ -33,18 +35,6 @@ def ec2(local_cloud):
     return boto3.client('ec2', endpoint_url=paths.EC2_URL,
                         region_name=paths.EC2_REGION,
                         aws_access_key_id='t', aws_secret_access_key='x')
-
-
-def caps_usages(conn):
-    """What the EC2 instances hold of the caps in Placement."""
-    found = conn.placement.get('/resource_providers?name=%s' %
-                               caps.provider_name(services.BURST_AGGREGATE),
-                               microversion='1.14').json()
-    rps = found['resource_providers']
-    if not rps:
-        return {}
-    return conn.placement.get('/resource_providers/%s/usages' %
-                              rps[0]['uuid']).json()['usages']
 
 
 def live_ec2(ec2, server_ids):
@@ -239,18 +229,12 @@ def test_change_made_with_the_cli_is_detected_not_reverted(
     assert (held.enter_vcpu_pct, held.max_instances) == (65, None)
 
 
-def _caps_rp(conn):
-    name = caps.provider_name(services.BURST_AGGREGATE)
-    return conn.placement.get('/resource_providers?name=%s' % name).json()[
-        'resource_providers'][0]['uuid']
-
-
 def test_ec2_compute_start_claims_caps_of_instances_holding_none(
         admin_conn, servers):
     """An EC2 instance that holds no share of the caps (launched before
     they were held in Placement) claims it when nova-compute starts."""
     server = servers('ec2.small')
-    rp = _caps_rp(admin_conn)
+    rp = caps_provider(admin_conn)
     url = '/allocations/%s' % server.id
     held = admin_conn.placement.get(url, microversion='1.28').json()
     assert rp in held['allocations']
@@ -277,3 +261,25 @@ def test_ec2_compute_start_claims_caps_of_instances_holding_none(
                 binary='nova-compute', host=paths.EC2_HOST))
     procs.wait_for(name, claimed_and_up, 180, interval=2)
     assert caps_usages(admin_conn) == before
+
+
+def test_ec2_host_disabled_builds_stay_local(admin_conn, horizon_request,
+                                             restore_policy, servers):
+    """Over the threshold with the EC2 host disabled (or down): bursting
+    is unavailable, the build is placed as without it, not refused."""
+    _save(horizon_request, enter_vcpu_pct=0.01, enter_ram_pct=0.01,
+          enter_disk_pct=0.01, exit_pct=0)
+    (svc,) = admin_conn.compute.services(binary='nova-compute',
+                                         host=paths.EC2_HOST)
+    admin_conn.compute.disable_service(svc, paths.EC2_HOST, 'nova-compute',
+                                       disabled_reason='issue 10 test')
+    try:
+        local = servers('m1.tiny')
+        assert local.compute_host in services.compute_hosts()
+        refused = servers('ec2.small', status='ERROR')
+        assert refused.fault['message'] == (
+            'No valid host was found. burst policy: bursting is '
+            'unavailable')
+    finally:
+        admin_conn.compute.enable_service(svc, paths.EC2_HOST,
+                                          'nova-compute')

@@ -149,7 +149,7 @@ def test_spawn_over_a_cap_launches_nothing(drv, classes, fault):
 
 
 @pytest.mark.parametrize('problem,fault', [
-    ('malformed', 'the burst policy is malformed'),
+    ('malformed', 'the burst policy could not be read'),
     ('placement', 'the EC2 caps could not be checked'),
     ('price', 'price of the instance type is unknown'),
 ])
@@ -283,21 +283,31 @@ def test_get_info_of_one_instance_describes_only_it(drv):
 
 
 def test_start_claims_caps_for_instances_that_hold_none(drv):
-    """After an upgrade (or a lost claim) the running and stopped EC2
-    instances claim their share of the caps when nova-compute starts;
-    building ones claim in spawn, failed ones hold none."""
+    """After an upgrade (or a lost claim) every instance of the host with a
+    live EC2 instance claims its share of the caps when nova-compute
+    starts, whatever Nova's state; building ones claim in spawn."""
     def inst(uuid, state, itype=None):
         return _instance(uuid=uuid, vm_state=state, system_metadata=(
             {'ec2:instance_type': itype} if itype else {}))
     found = [inst('a', 'active', 't3.small'), inst('b', 'stopped'),
-             inst('c', 'error'), inst('d', 'building')]
-    drv.claim.side_effect = [None, placement.CapsExceeded([caps.INSTANCES])]
+             inst('c', 'error'), inst('d', 'building'), inst('e', 'error')]
+    live = {u: {'InstanceId': 'i-' + u} for u in 'abcd'}
+    drv.claim.side_effect = [None, None,
+                             placement.CapsExceeded([caps.INSTANCES])]
     with mock.patch.object(ec2_driver.objects.InstanceList, 'get_by_host',
-                           return_value=found) as listed:
+                           return_value=found) as listed, \
+            mock.patch.object(drv, '_managed_instances', return_value=live):
         drv.init_host('ec2-us-east-1')
     assert listed.call_args[0][1] == 'ec2-us-east-1'
     claimed = [c[0][1] for c in drv.claim.call_args_list]
-    assert claimed == ['a', 'b']
+    assert claimed == ['a', 'b', 'c']
     small = drv.claim.call_args_list[0][0][5]
     assert small[caps.COST] == caps.claim(1, prices.PriceBook(
         'us-east-1').hourly('t3.small'))[caps.COST]
+
+
+def test_start_never_resets_the_caps_outside_the_burst_aggregate(drv):
+    drv._policy.side_effect = policy.PolicyError({'aggregate': 'not in'})
+    drv.init_host('ec2-us-east-1')
+    drv.sync.assert_not_called()
+    drv.claim.assert_not_called()

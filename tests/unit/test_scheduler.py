@@ -95,7 +95,7 @@ def cloud():
                                   metadata=state.metadata)]
     scheduler.BurstFilter._cache = scheduler._ProviderCache()
     scheduler.BurstFilter._logged_causes.clear()
-    scheduler.BurstFilter._requests.clear()
+    scheduler.BurstFilter._index.value = 0
     with mock.patch.object(objects.AggregateList, 'get_all',
                            side_effect=aggregates), \
             mock.patch.object(placement, 'adapter',
@@ -164,13 +164,37 @@ def test_public_pool_is_what_placement_holds_for_the_caps(cloud):
     assert '(3 of 3)' in str(e.value.__cause__)
 
 
+def run(spec_obj, index=0, candidates=None):
+    """As Nova's filter handler calls the filter for the index-th instance
+    of a request."""
+    f = scheduler.BurstFilter()
+    assert f.run_filter_for_index(index)
+    return f.filter_all(hosts() if candidates is None else candidates,
+                        spec_obj)
+
+
 def test_later_instance_of_a_multi_create_leaves_cleanup_to_nova(cloud):
     cloud.metadata = policy.to_metadata(policy.BurstPolicy(
-        enabled=True, max_instances=0))
-    first = spec(placement_spec='public', request_id='req-m')
-    second = spec(placement_spec='public', request_id='req-m')
-    with pytest.raises(exception.NoValidHost):
-        scheduler.BurstFilter().filter_all(hosts(), first)
-    # No host instead of an exception: Nova's scheduler then gives back
-    # what the earlier instances of the request claimed.
-    assert scheduler.BurstFilter().filter_all(hosts(), second) == []
+        enabled=False, enter_vcpu_pct=80, exit_pct=10))
+    # The first instances of the request fit locally (Nova claims them),
+    # then a later one does not and bursting is off: no host instead of an
+    # exception, so that Nova's scheduler gives back what the earlier ones
+    # claimed (it does when a filter leaves no host, not when one raises).
+    assert names(run(spec(vcpus=8), index=0)) == LOCAL
+    assert run(spec(vcpus=12), index=1) == []
+    # The first instance refused raises, with the reason.
+    with pytest.raises(exception.NoValidHost) as e:
+        run(spec(vcpus=12), index=0)
+    assert 'bursting is disabled' in str(e.value)
+
+
+def test_no_ec2_host_to_take_it_is_bursting_off(cloud):
+    only_local = [h for h in hosts() if h.host != EC2]
+    # Over the threshold, but the EC2 host is down or disabled (not a
+    # candidate): placed locally as without bursting, logged once.
+    for _ in range(2):
+        assert names(run(spec(vcpus=12), candidates=only_local)) == LOCAL
+    assert cloud.log_error.call_count == 1
+    with pytest.raises(exception.NoValidHost) as e:
+        run(spec(placement_spec='public'), candidates=only_local)
+    assert 'bursting is unavailable' in str(e.value)

@@ -523,6 +523,26 @@ class BurstApiPolicyTests(FakesMixin, test.TestCase):
                          ' '.join(p for _m, p in self._placement_writes()))
 
     @test.create_mocks(FAKE_MOCKS)
+    def test_save_refuses_cli_change_landing_during_the_swap(self):
+        self._fakes(_meta())
+        token = self._token()
+        calls = {'n': 0}
+        read = self.nova.aggregate_list
+
+        def racing_read(request):
+            # The CLI writes between the save's first read and the read it
+            # makes after the compare-and-swap.
+            calls['n'] += 1
+            if calls['n'] == 2:
+                self.nova.metadata['burst:max_vcpus'] = '3'
+            return read(request)
+        self.mock_aggregate_list.side_effect = racing_read
+        with self.assertRaises(burst_api.ChangedOutside):
+            burst_api.policy_save(self.request, GOOD, **token)
+        self.assertEqual([], self.nova.writes)
+        self.assertEqual('3', self.nova.metadata['burst:max_vcpus'])
+
+    @test.create_mocks(FAKE_MOCKS)
     def test_save_refuses_new_revision(self):
         self._fakes(_meta())
         token = self._token()
