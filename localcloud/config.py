@@ -247,6 +247,9 @@ service_quotas_endpoint_url = {proxy}
 access_key_id = {key}
 secret_access_key = {secret}
 default_ami = ami-785db401
+# An image's ec2_ami_id property may only name these (members can write
+# image properties): the AMI pinned by tests/integration/test_ec2_driver.py.
+allowed_amis = ami-1e749f67
 managed_by = {managed_by}
 vcpu_quota = {vcpu_quota}
 connect_timeout = 2

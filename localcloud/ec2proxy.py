@@ -12,6 +12,12 @@ tests can make EC2 misbehave for real, on the wire:
     POST /__faults__ {"mode": "slow", "delay": 30}        # answers late
     GET  /__faults__                                      # current mode
 
+It also plays what moto leaves out and AWS does, in every mode:
+RunInstances is idempotent by ClientToken (AWS keeps a token at least a day,
+also after termination: the same token and parameters answer the first
+launch again, other parameters IdempotentParameterMismatch), and
+DescribeInstances takes the ``client-token`` filter.
+
 Run: python -m localcloud.ec2proxy PORT UPSTREAM_URL
 """
 import http.server
@@ -30,6 +36,13 @@ _LOCK = threading.Lock()
 _RUNNING = re.compile(rb'<instanceState>\s*<code>16</code>\s*'
                       rb'<name>running</name>\s*</instanceState>')
 _PENDING = b'<instanceState><code>0</code><name>pending</name></instanceState>'
+_TOKENS = {}   # ClientToken -> (parameters without it, reply, instance ids)
+_INSTANCE_ID = re.compile(rb'<instanceId>(i-[0-9a-f]+)</instanceId>')
+_NO_RESERVATIONS = (
+    b'<?xml version="1.0" encoding="UTF-8"?>\n<DescribeInstancesResponse '
+    b'xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>'
+    b'client-token-filter</requestId><reservationSet/>'
+    b'</DescribeInstancesResponse>')
 _HOP = {'connection', 'keep-alive', 'transfer-encoding', 'content-length',
         'content-encoding'}
 
@@ -39,6 +52,34 @@ def _error_body(code, message):
             '<Code>%s</Code><Message>%s</Message></Error></Errors>'
             '<RequestID>injected-by-localcloud</RequestID></Response>'
             % (code, message)).encode()
+
+
+def _without_token_filter(params):
+    """(params with the client-token filter replaced by the instance ids
+    launched with those tokens, whether there was one, the ids)."""
+    filters = {}
+    for key, values in params.items():
+        m = re.match(r'Filter\.(\d+)\.(Name|Value\.\d+)$', key)
+        if m:
+            filters.setdefault(int(m.group(1)), {})[m.group(2)] = values[0]
+    token_filters = [n for n, f in filters.items()
+                     if f.get('Name') == 'client-token']
+    if not token_filters:
+        return params, False, ()
+    ids = []
+    with _LOCK:
+        for n in token_filters:
+            for k, v in filters[n].items():
+                if k != 'Name' and v in _TOKENS:
+                    ids.extend(_TOKENS[v][2])
+    rest = {k: v for k, v in params.items() if not k.startswith('Filter.')}
+    kept = [f for n, f in sorted(filters.items()) if n not in token_filters]
+    for i, f in enumerate(kept, 1):
+        for k, v in f.items():
+            rest['Filter.%d.%s' % (i, k)] = [v]
+    for i, iid in enumerate(ids, 1):
+        rest['InstanceId.%d' % i] = [iid]
+    return rest, True, ids
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -84,11 +125,36 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 fault.get('message', 'injected fault')), 'text/xml')
         if mode == 'slow':
             time.sleep(float(fault.get('delay', 30)))
+        params = urllib.parse.parse_qs(body.decode('utf-8', 'replace'),
+                                       keep_blank_values=True)
+        token = params.get('ClientToken', [''])[0] \
+            if action == 'RunInstances' else ''
+        if token:
+            asked = sorted((k, v) for k, v in params.items()
+                           if k != 'ClientToken')
+            with _LOCK:
+                known = _TOKENS.get(token)
+            if known and known[0] != asked:
+                return self._reply(400, _error_body(
+                    'IdempotentParameterMismatch', 'The client token %s '
+                    'was used with other parameters.' % token), 'text/xml')
+            if known:
+                return self._reply(200, known[1], 'text/xml')
+        if action == 'DescribeInstances':
+            params, filtered, ids = _without_token_filter(params)
+            if filtered:
+                if not ids:
+                    return self._reply(200, _NO_RESERVATIONS, 'text/xml')
+                body = urllib.parse.urlencode(params, doseq=True).encode()
         headers = {k: v for k, v in self.headers.items()
                    if k.lower() not in _HOP and k.lower() != 'host'}
         resp = requests.request(self.command, self.upstream + self.path,
                                 data=body, headers=headers, timeout=60)
         content = resp.content
+        if token and resp.status_code == 200:
+            with _LOCK:
+                _TOKENS[token] = (asked, content, [
+                    i.decode() for i in _INSTANCE_ID.findall(content)])
         if mode == 'pending' and action == 'DescribeInstances':
             content = _RUNNING.sub(_PENDING, content)
         self._reply(resp.status_code, content,

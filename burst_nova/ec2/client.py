@@ -86,3 +86,42 @@ def error_code(exc):
     if isinstance(exc, bexc.ClientError):
         return exc.response.get('Error', {}).get('Code')
     return None
+
+
+# What members read in a fault: what happened, in words, never AWS's own
+# text (it can name the account, its roles, its limits or the endpoint).
+_PLAIN = (
+    (('InsufficientInstanceCapacity', 'InsufficientHostCapacity',
+      'InsufficientCapacity', 'Unsupported'),
+     'EC2 refused the launch: no capacity for this instance type now'),
+    (('VcpuLimitExceeded', 'InstanceLimitExceeded',
+      'MaxSpotInstanceCountExceeded'),
+     'EC2 refused the launch: the account limit is reached'),
+    (('AuthFailure', 'UnauthorizedOperation', 'Blocked', 'OptInRequired',
+      'PendingVerification', 'InvalidClientTokenId', 'SignatureDoesNotMatch'),
+     'EC2 refused the credentials of this cloud'),
+    (('RequestLimitExceeded', 'Throttling', 'ThrottlingException'),
+     'EC2 is throttling requests'),
+)
+
+
+def plain_reason(exc):
+    """What went wrong for a member: plain words and at most EC2's error
+    code, nothing of AWS's message."""
+    code = error_code(exc)
+    if code:
+        for codes, words in _PLAIN:
+            if code in codes:
+                return words
+        if code.startswith('InvalidAMIID'):
+            return 'EC2 refused the image (AMI)'
+        return 'EC2 refused the request (%s)' % code
+    if isinstance(exc, (bexc.EndpointConnectionError,
+                        bexc.ConnectTimeoutError,
+                        bexc.ConnectionClosedError)):
+        return 'EC2 not reachable'
+    if isinstance(exc, (bexc.ReadTimeoutError, TimeoutError)):
+        return 'EC2 did not answer in time'
+    if isinstance(exc, bexc.NoCredentialsError):
+        return 'EC2 refused the credentials of this cloud'
+    return 'EC2 failed (%s)' % type(exc).__name__

@@ -23,8 +23,17 @@ ec2_opts = [
     cfg.StrOpt('profile_name',
                help='Named profile of the shared AWS config files.'),
     cfg.StrOpt('default_ami',
-               help='AMI used when the Glance image has no ec2_ami_id '
-                    'property.'),
+               help='AMI used for a Glance image that image_ami_map does '
+                    'not name and whose ec2_ami_id property is unset.'),
+    cfg.DictOpt('image_ami_map', default={},
+                help='Glance image ID -> AMI (image:ami,...): the '
+                     'operator\'s choice of AMI per image; it wins over '
+                     'any image property.'),
+    cfg.ListOpt('allowed_amis', default=[],
+                help='AMIs an image\'s ec2_ami_id property may name. Image '
+                     'properties can be written by project members, so a '
+                     'property naming any other AMI is refused; empty: '
+                     'the property is never used.'),
     cfg.StrOpt('subnet_id', help='VPC subnet for launched instances.'),
     cfg.ListOpt('security_group_ids', default=[],
                 help='Security groups for launched instances.'),

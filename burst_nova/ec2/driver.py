@@ -13,7 +13,9 @@ nova.conf::
     default_ami = ami-...
     managed_by = <one value per cloud>
 """
-import math
+import base64
+import binascii
+from concurrent import futures
 import threading
 import time
 
@@ -46,6 +48,31 @@ LOG = logging.getLogger(__name__)
 HYPERVISOR_TYPE = 'ec2'
 _CACHE_SECONDS = 10
 _TYPES_CACHE_SECONDS = 24 * 3600
+
+
+# Calls waited for with a deadline run here (a worker is left to finish a
+# call that outlived its deadline on its own, bounded by its timeouts).
+_CALLS = futures.ThreadPoolExecutor(max_workers=8)
+# States from which an instance never reaches the target.
+_FAILED_STATES = {'running': ('shutting-down', 'terminated', 'stopping',
+                              'stopped'),
+                  'stopped': ('shutting-down', 'terminated')}
+
+
+class DeadlineExceeded(TimeoutError):
+    """An EC2 wait or call did not end by its deadline."""
+
+
+class WrongState(Exception):
+    def __init__(self, ec2_id, state, target):
+        super().__init__('EC2 instance %s is %s, not going to be %s' % (
+            ec2_id, state, target))
+
+
+class EC2Failure(Exception):
+    """What EC2 said, scrubbed of credentials: the cause of a member-safe
+    fault, so it reaches the compute log and the fault's details, which
+    Nova shows to admins only."""
 
 
 class EC2Driver(driver.ComputeDriver):
@@ -92,9 +119,12 @@ class EC2Driver(driver.ComputeDriver):
         return self._clients[1]
 
     def _why(self, exc):
+        if isinstance(exc, (DeadlineExceeded, WrongState)):
+            return str(exc)
         c = self._conf()
         return client.describe_error(
-            exc, secrets=(c.secret_access_key, c.session_token))
+            exc, secrets=(c.access_key_id, c.secret_access_key,
+                          c.session_token))
 
     def _managed_filter(self, states=mapping.LIVE_STATES):
         return [{'Name': 'tag:' + mapping.TAG_MANAGED_BY,
@@ -136,15 +166,63 @@ class EC2Driver(driver.ComputeDriver):
             raise exception.InstanceNotFound(instance_id=instance.uuid)
         return found[0]
 
-    def _wait(self, waiter, ec2_id, timeout):
-        interval = self._conf().poll_interval
-        self._ec2().get_waiter(waiter).wait(
-            InstanceIds=[ec2_id],
-            WaiterConfig={
-                'Delay': interval,
-                'MaxAttempts': max(1, math.ceil(timeout / interval))})
+    def _bounded(self, deadline, call, *args, **kwargs):
+        """``call`` in a worker, waited for until ``deadline`` (monotonic)
+        whatever its own timeouts and retries: DeadlineExceeded then."""
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineExceeded('no time left for the EC2 call')
+        future = _CALLS.submit(call, *args, **kwargs)
+        try:
+            return future.result(timeout=remaining)
+        except futures.TimeoutError:
+            raise DeadlineExceeded('EC2 did not answer by the deadline '
+                                   '(%.0f s)' % remaining)
 
-    def _offered_types(self):
+    def _wait(self, ec2_id, target, timeout):
+        """Poll until the EC2 instance is in state ``target``; ends by
+        ``timeout`` seconds from now, however long each call takes."""
+        deadline = time.monotonic() + timeout
+        interval = self._conf().poll_interval
+        failed = _FAILED_STATES.get(target, ())
+        while True:
+            try:
+                found = self._bounded(deadline, self._ec2().describe_instances,
+                                      InstanceIds=[ec2_id])
+                states = [i['State']['Name']
+                          for r in found.get('Reservations', [])
+                          for i in r.get('Instances', [])]
+            except DeadlineExceeded:
+                raise
+            except (bexc.ClientError, bexc.BotoCoreError) as e:
+                # Not yet visible (EC2 is eventually consistent) or a
+                # passing error: poll again until the deadline.
+                LOG.debug('EC2 describe of %s while waiting: %s', ec2_id,
+                          self._why(e))
+                states = []
+            if target in states:
+                return
+            if any(st in failed for st in states):
+                raise WrongState(ec2_id, states[0], target)
+            pause = min(interval, deadline - time.monotonic())
+            if pause <= 0:
+                raise DeadlineExceeded(
+                    '%s not %s within %d s (last seen: %s)' % (
+                        ec2_id, target, timeout, states or 'not yet'))
+            time.sleep(pause)
+
+    def _offered_types(self, wait=True):
+        """The region's offered types. ``wait=False``: when they are not
+        read yet, the shipped table's (and a reader in the background)."""
+        stamp, types = self._types
+        if types is not None and time.monotonic() - stamp < \
+                _TYPES_CACHE_SECONDS:
+            return types
+        if not wait:
+            if self._types_lock.acquire(blocking=False):
+                self._types_lock.release()
+                _CALLS.submit(self._offered_types)
+            return self._table_types()
         # One reader at a time: after a restart, concurrent builds would
         # otherwise all page through the whole type catalogue at once.
         with self._types_lock:
@@ -192,7 +270,50 @@ class EC2Driver(driver.ComputeDriver):
         c = self._conf()
         LOG.info('EC2 driver for region %s (endpoint %s), managed-by %s',
                  c.region_name, c.endpoint_url or 'AWS', c.managed_by)
+        self._terminate_strays()
         self._claim_caps_of_existing()
+
+    def _terminate_strays(self):
+        """When nova-compute starts, terminate this cloud's EC2 instances
+        that no live Nova instance stands behind: a build that never
+        finished (nova-compute killed mid-spawn; Nova then puts the
+        instance in ERROR without calling destroy), a failed build whose
+        clean-up failed, an instance deleted while EC2 was unreachable.
+        Best effort: a failure is logged and the next start tries again."""
+        ctx = nova_context.get_admin_context()
+        try:
+            live = self._managed_instances()
+            here = {i.uuid: i for i in objects.InstanceList.get_by_host(
+                ctx, self._host or CONF.host)}
+        except Exception as e:
+            LOG.warning('Could not look for EC2 instances left by '
+                        'unfinished builds: %s', self._why(e))
+            return
+        strays = {}
+        for uuid, ec2 in live.items():
+            inst = here.get(uuid)
+            if inst is not None:
+                if inst.vm_state == vm_states.BUILDING:
+                    strays[ec2['InstanceId']] = (uuid, 'its build never '
+                                                 'finished')
+                continue
+            try:
+                other = objects.Instance.get_by_uuid(ctx, uuid)
+                why = 'its build here failed (%s, on %s)' % (
+                    other.vm_state, other.host or 'no host')
+            except exception.InstanceNotFound:
+                why = 'Nova has no such instance'
+            strays[ec2['InstanceId']] = (uuid, why)
+        if not strays:
+            return
+        for ec2_id, (uuid, why) in sorted(strays.items()):
+            LOG.warning('Terminating EC2 instance %s of Nova instance %s: '
+                        '%s', ec2_id, uuid, why)
+        try:
+            self._ec2().terminate_instances(InstanceIds=sorted(strays))
+        except Exception as e:
+            LOG.warning('Could not terminate them: %s', self._why(e))
+        self._cache = (0.0, None)
 
     def _claim_caps_of_existing(self):
         """Instances of this host with a live EC2 instance (whatever Nova's
@@ -310,26 +431,33 @@ class EC2Driver(driver.ComputeDriver):
               admin_password, allocations, network_info=None,
               block_device_info=None, power_on=True, accel_info=None):
         c = self._conf()
+        deadline = time.monotonic() + c.spawn_timeout
         image_props = {k[len('image_'):]: v for k, v in
                        (instance.system_metadata or {}).items()
                        if k.startswith('image_')}
         book = prices.PriceBook(c.region_name, c.price_overrides)
         try:
-            itype = mapping.choose_instance_type(
-                instance.flavor.vcpus, instance.flavor.memory_mb,
-                instance.flavor.extra_specs, self._offered_types(), book)
-            ami = mapping.choose_ami(image_props, c.default_ami)
+            itype = self._instance_type(instance.flavor, book)
+            ami = mapping.choose_ami(
+                instance.image_ref, image_props, c.default_ami,
+                c.image_ami_map, c.allowed_amis)
+            user_data = base64.b64decode(instance.user_data or '',
+                                         validate=True)
         except (mapping.NoInstanceType, mapping.NoImage) as e:
             self._abort(instance, str(e))
+        except (binascii.Error, ValueError):
+            self._abort(instance, 'the user data is not valid base64')
         except Exception as e:
-            self._abort(instance, 'EC2 %s: %s' % (c.region_name,
-                                                  self._why(e)))
+            self._abort(instance, self._plain(e), self._why(e))
         caps_rp = self._claim_caps(context, instance, book.hourly(itype))
+        token = self._new_launch_token(instance)
         params = {
             'ImageId': ami, 'InstanceType': itype,
             'MinCount': 1, 'MaxCount': 1,
-            # Idempotent on AWS: a retried call never launches twice.
-            'ClientToken': instance.uuid,
+            # Idempotent on AWS: a retried call of this attempt never
+            # launches twice; a new attempt (rebuild, unshelve, reschedule)
+            # has a new token, so it never gets an old instance back.
+            'ClientToken': token,
             'TagSpecifications': mapping.tag_specifications(
                 instance, c.managed_by),
         }
@@ -339,30 +467,120 @@ class EC2Driver(driver.ComputeDriver):
             params['SecurityGroupIds'] = c.security_group_ids
         if c.key_name:
             params['KeyName'] = c.key_name
-        if instance.user_data:
-            params['UserData'] = instance.user_data  # already base64
+        if user_data:
+            # Nova keeps user data base64-encoded; botocore encodes it.
+            params['UserData'] = user_data
         ec2_id = None
         try:
-            ec2_id = self._ec2().run_instances(
-                **params)['Instances'][0]['InstanceId']
+            try:
+                ec2_id = self._bounded(
+                    deadline, self._ec2().run_instances,
+                    **params)['Instances'][0]['InstanceId']
+            except (bexc.ClientError, bexc.BotoCoreError, DeadlineExceeded):
+                # The launch may have happened all the same (the answer
+                # was lost): the token finds it.
+                ec2_id = self._launched_with(token, deadline)
+                if ec2_id is None:
+                    raise
+                LOG.info('EC2 launch answered with an error, but launched '
+                         '%s (found by its client token)', ec2_id,
+                         instance=instance)
             LOG.info('Launched EC2 instance %s (%s, %s)', ec2_id, itype, ami,
                      instance=instance)
             if power_on:
-                self._wait('instance_running', ec2_id, c.spawn_timeout)
-            desc = self._ec2().describe_instances(
+                self._wait(ec2_id, 'running', deadline - time.monotonic())
+            desc = self._bounded(
+                deadline + c.read_timeout, self._ec2().describe_instances,
                 InstanceIds=[ec2_id])['Reservations'][0]['Instances'][0]
         except Exception as e:
-            reason = self._why(e)
-            if isinstance(e, bexc.WaiterError):
-                reason = ('EC2 instance %s not running within %d s (%s)'
-                          % (ec2_id, c.spawn_timeout, reason))
-            self._cleanup_failed_launch(instance, ec2_id)
+            plain = self._plain(e)
+            if isinstance(e, (DeadlineExceeded, WrongState)) and ec2_id:
+                plain = 'EC2 instance not running within %d s' % (
+                    c.spawn_timeout)
+            self._cleanup_failed_launch(instance, ec2_id, token)
             self._release_caps(instance, caps_rp)
-            self._abort(instance, 'EC2 %s: %s' % (c.region_name, reason))
+            self._abort(instance, plain, 'EC2 %s, launch %s: %s' % (
+                c.region_name, token, self._why(e)))
         # System metadata: project members can write server metadata, so
         # nothing the driver learnt from EC2 is kept there.
         instance.system_metadata.update(mapping.addresses(desc))
         self._cache = (0.0, None)
+
+    def _instance_type(self, flavor, book):
+        """The flavor's EC2 type. A cold cache of the region's catalogue
+        does not hold the build up: the shipped table's types (all offered
+        in its region) are used while the catalogue is read in the
+        background, unless the flavor pins a type the table lacks."""
+        offered = self._offered_types(wait=False)
+        try:
+            return mapping.choose_instance_type(
+                flavor.vcpus, flavor.memory_mb, flavor.extra_specs, offered,
+                book)
+        except mapping.NoInstanceType:
+            if offered is self._table_types():
+                return mapping.choose_instance_type(
+                    flavor.vcpus, flavor.memory_mb, flavor.extra_specs,
+                    self._offered_types(), book)
+            raise
+
+    def _table_types(self):
+        return prices.region_types(self._conf().region_name)
+
+    @staticmethod
+    def _new_launch_token(instance):
+        """A ClientToken unique to this launch attempt, kept in the
+        instance's system metadata (saved before the launch) so that the
+        driver finds what the attempt launched, also after a restart."""
+        sysmeta = instance.system_metadata
+        try:
+            attempt = int(sysmeta.get(mapping.SYSTEM_METADATA_ATTEMPT) or 0)
+        except ValueError:
+            attempt = 0
+        attempt += 1
+        token = mapping.launch_token(instance.uuid, attempt)
+        sysmeta[mapping.SYSTEM_METADATA_ATTEMPT] = str(attempt)
+        sysmeta[mapping.SYSTEM_METADATA_TOKEN] = token
+        instance.save()
+        return token
+
+    def _launched_with(self, token, deadline):
+        """The EC2 instance a launch with this token made, or None."""
+        try:
+            found = self._bounded(
+                deadline + self._conf().read_timeout, self._describe,
+                [{'Name': 'client-token', 'Values': [token]}])
+        except Exception as e:
+            LOG.warning('Could not look the launch %s up by its token: %s',
+                        token, self._why(e))
+            return None
+        live = [i['InstanceId'] for i in found
+                if i['State']['Name'] in mapping.LIVE_STATES]
+        return live[0] if live else None
+
+    def _plain(self, exc):
+        if isinstance(exc, DeadlineExceeded):
+            return 'EC2 did not answer in time'
+        if isinstance(exc, WrongState):
+            return 'the EC2 instance stopped or was terminated'
+        return client.plain_reason(exc)
+
+    def _abort(self, instance, reason, detail=None):
+        """Fail the build: ``reason`` in words for the fault's message
+        (members read it), ``detail`` (EC2's own text, scrubbed) for the
+        log and, as its cause, the fault's details (admins only)."""
+        LOG.error('EC2 build failed: %s%s', reason,
+                  ' (%s)' % detail if detail else '', instance=instance)
+        error = exception.BuildAbortException(instance_uuid=instance.uuid,
+                                              reason=reason)
+        if detail:
+            raise error from EC2Failure(detail)
+        raise error
+
+    def _fail(self, instance, reason, detail):
+        """An operation other than a build failed: the same split."""
+        LOG.error('EC2 %s (%s)', reason, detail, instance=instance)
+        raise exception.NovaException('EC2 %s' % reason) from \
+            EC2Failure(detail)
 
     # ------------------------------------------------------------ the caps
     def _policy(self, context):
@@ -425,17 +643,15 @@ class EC2Driver(driver.ComputeDriver):
             LOG.warning('Could not release the EC2 caps of the instance '
                         'in Placement: %s', e, instance=instance)
 
-    def _abort(self, instance, reason):
-        LOG.error('EC2 build failed: %s', reason, instance=instance)
-        raise exception.BuildAbortException(instance_uuid=instance.uuid,
-                                            reason=reason)
-
-    def _cleanup_failed_launch(self, instance, ec2_id):
-        """Leave no EC2 instance behind a failed spawn."""
+    def _cleanup_failed_launch(self, instance, ec2_id, token):
+        """Leave no EC2 instance behind a failed spawn: the one it knows,
+        the one its token launched, any tagged with its UUID."""
         ids = {ec2_id} if ec2_id else set()
         try:
             ids.update(i['InstanceId']
                        for i in self._ec2_instances_of(instance))
+            ids.update(i['InstanceId'] for i in self._describe(
+                [{'Name': 'client-token', 'Values': [token]}]))
             if ids:
                 self._ec2().terminate_instances(InstanceIds=sorted(ids))
                 LOG.info('Terminated EC2 instance(s) %s of the failed build',
@@ -456,11 +672,11 @@ class EC2Driver(driver.ComputeDriver):
                          instance=instance)
         except bexc.ClientError as e:
             if client.error_code(e) != 'InvalidInstanceID.NotFound':
-                raise exception.NovaException(
-                    'EC2 terminate failed: %s' % self._why(e))
+                self._fail(instance, 'terminate failed: %s' % self._plain(e),
+                           'EC2 terminate: %s' % self._why(e))
         except bexc.BotoCoreError as e:
-            raise exception.NovaException(
-                'EC2 terminate failed: %s' % self._why(e))
+            self._fail(instance, 'terminate failed: %s' % self._plain(e),
+                       'EC2 terminate: %s' % self._why(e))
         self._cache = (0.0, None)
         # The caps share stays: Nova drops it with the instance's other
         # allocations on delete and shelve offload, and a rebuild (destroy,
@@ -471,15 +687,19 @@ class EC2Driver(driver.ComputeDriver):
                 destroy_secrets=True):
         pass
 
-    def _act(self, instance, action, waiter=None):
+    def _act(self, instance, action, target=None):
         ec2_id = self._one(instance)['InstanceId']
+        deadline = time.monotonic() + self._conf().power_timeout
         try:
-            getattr(self._ec2(), action)(InstanceIds=[ec2_id])
-            if waiter:
-                self._wait(waiter, ec2_id, self._conf().power_timeout)
-        except (bexc.ClientError, bexc.BotoCoreError) as e:
-            raise exception.NovaException(
-                'EC2 %s of %s failed: %s' % (action, ec2_id, self._why(e)))
+            self._bounded(deadline, getattr(self._ec2(), action),
+                          InstanceIds=[ec2_id])
+            if target:
+                self._wait(ec2_id, target, deadline - time.monotonic())
+        except (bexc.ClientError, bexc.BotoCoreError, DeadlineExceeded,
+                WrongState) as e:
+            self._fail(instance, '%s failed: %s' % (
+                action.replace('_instances', ''), self._plain(e)),
+                'EC2 %s of %s: %s' % (action, ec2_id, self._why(e)))
         finally:
             self._cache = (0.0, None)
 
@@ -489,11 +709,11 @@ class EC2Driver(driver.ComputeDriver):
         self._act(instance, 'reboot_instances')
 
     def power_off(self, instance, timeout=0, retry_interval=0):
-        self._act(instance, 'stop_instances', 'instance_stopped')
+        self._act(instance, 'stop_instances', 'stopped')
 
     def power_on(self, context, instance, network_info,
                  block_device_info=None, accel_info=None, share_info=None):
-        self._act(instance, 'start_instances', 'instance_running')
+        self._act(instance, 'start_instances', 'running')
 
     # EC2 networking is AWS's own: nothing to plug on this side.
     def plug_vifs(self, instance, network_info):

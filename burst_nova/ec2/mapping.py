@@ -72,16 +72,36 @@ def instance_types_from_describe(pages):
     return types
 
 
-def choose_ami(image_properties, default_ami):
-    """Image -> AMI: the image's ec2_ami_id property, else the default."""
-    ami = (image_properties or {}).get(AMI_PROPERTY) or default_ami
-    if not ami:
-        raise NoImage('the image has no %s property and [ec2] default_ami '
-                      'is not set' % AMI_PROPERTY)
-    return ami
+def choose_ami(image_id, image_properties, default_ami, image_ami_map=None,
+               allowed_amis=()):
+    """Image -> AMI, always the operator's choice: ``image_ami_map`` for
+    this image, else the image's ec2_ami_id property if it names an AMI in
+    ``allowed_amis`` (project members can write image properties), else
+    ``default_ami``. A property naming any other AMI is refused."""
+    mapped = (image_ami_map or {}).get(image_id or '')
+    if mapped:
+        return mapped
+    wanted = (image_properties or {}).get(AMI_PROPERTY)
+    if wanted:
+        if wanted not in (allowed_amis or ()):
+            raise NoImage('the image asks for an AMI (%s property) that '
+                          'the operator has not allowed' % AMI_PROPERTY)
+        return wanted
+    if not default_ami:
+        raise NoImage('no AMI for this image: it is not in [ec2] '
+                      'image_ami_map and [ec2] default_ami is not set')
+    return default_ami
 
 
 SYSTEM_METADATA_TYPE = 'ec2:instance_type'
+SYSTEM_METADATA_ATTEMPT = 'ec2:launch_attempt'
+SYSTEM_METADATA_TOKEN = 'ec2:client_token'
+
+
+def launch_token(instance_uuid, attempt):
+    """The ClientToken of one launch attempt (AWS: 64 ASCII characters at
+    most, kept at least a day, also after termination)."""
+    return '%s-%d' % (instance_uuid, attempt)
 
 
 def addresses(ec2_instance):

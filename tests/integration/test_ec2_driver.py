@@ -176,34 +176,42 @@ def _inject(fault):
         services.ec2_faults(**fault)
 
 
-@pytest.mark.parametrize('fault,expected', [
-    ({'mode': 'down'}, 'EC2 endpoint unreachable'),
-    ('auth', 'AuthFailure'),
+@pytest.mark.parametrize('fault,plain,detail', [
+    ({'mode': 'down'}, 'EC2 not reachable', 'EC2 endpoint unreachable'),
+    ('auth', 'EC2 refused the credentials of this cloud', 'AuthFailure'),
     ({'mode': 'error', 'action': 'RunInstances', 'status': 500,
       'code': 'InsufficientInstanceCapacity',
-      'message': 'We currently do not have sufficient capacity'},
-     'InsufficientInstanceCapacity'),
+      'message': 'We currently do not have sufficient capacity for account '
+                 'arn:aws:iam::123456789012:root'},
+     'EC2 refused the launch: no capacity for this instance type now',
+     'arn:aws:iam::123456789012:root'),
     ({'mode': 'error', 'action': 'RunInstances', 'status': 400,
       'code': 'VcpuLimitExceeded',
       'message': 'You have requested more vCPU capacity than your current '
-                 'vCPU limit of 64 allows'}, 'VcpuLimitExceeded'),
-    ({'mode': 'pending'}, 'not running within'),
+                 'vCPU limit of 64 allows'},
+     'EC2 refused the launch: the account limit is reached',
+     'VcpuLimitExceeded: You have requested more vCPU capacity'),
+    ({'mode': 'pending'}, 'EC2 instance not running within 15 s',
+     'not running within 15 s'),
 ], ids=['unreachable', 'auth-failure', 'insufficient-capacity',
         'vcpu-limit', 'spawn-timeout'])
-def test_fault_gives_error_with_reason_and_no_leak(fault, expected, boot,
-                                                   admin_conn, ec2):
+def test_fault_gives_error_with_reason_and_no_leak(
+        fault, plain, detail, boot, admin_conn, demo_conn, ec2):
     _inject(fault)
     server = boot('ec2.small', status='ERROR')
     services.ec2_faults(mode='pass')
     requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'inf',
                   timeout=5)
-    detail = admin_conn.compute.get_server(server.id)
-    assert detail.status == 'ERROR'
-    message = detail.fault['message']
-    assert expected in message
-    secret = paths.secrets_()['ec2_secret_key']
-    assert secret not in message
-    assert secret not in str(detail.fault)
+    # The member reads what happened in words, none of AWS's own text.
+    mine = demo_conn.compute.get_server(server.id)
+    assert mine.status == 'ERROR'
+    assert mine.fault['message'].endswith(plain), mine.fault
+    assert not mine.fault.get('details')
+    # Admins read EC2's answer in the fault's details, without secrets.
+    admin_fault = admin_conn.compute.get_server(server.id).fault
+    assert detail in admin_fault['details'], admin_fault
+    for secret in (paths.secrets_()['ec2_secret_key'], paths.EC2_ACCESS_KEY):
+        assert secret not in str(admin_fault) and secret not in str(mine)
     assert _ec2_of(ec2, server.id) == []
 
 

@@ -1,5 +1,6 @@
 """EC2Driver against boto3's own Stubber: the calls it makes and what it
 does with EC2's answers and errors."""
+import base64
 import subprocess
 import sys
 import time
@@ -71,7 +72,8 @@ def _instance(**kw):
     values = dict(uuid='11111111-2222-3333-4444-555555555555',
                   display_name='web-1', project_id='proj', user_id='user',
                   name='instance-00000001', flavor=flavor,
-                  system_metadata={}, metadata={}, user_data=None)
+                  system_metadata={}, metadata={}, user_data=None,
+                  image_ref='img-1', save=mock.Mock())
     values.update(kw)
     return types.SimpleNamespace(**values)
 
@@ -94,8 +96,14 @@ def _by_tag(uuid):
         {'Name': 'tag:openstack:instance-id', 'Values': [uuid]}]}
 
 
-def test_spawn_tags_at_launch_and_records_where_it_runs(drv):
-    inst = _instance(system_metadata={'image_ec2_ami_id': 'ami-img'})
+def _by_token(token):
+    return {'Filters': [{'Name': 'client-token', 'Values': [token]}]}
+
+
+def test_spawn_tags_at_launch_and_records_where_it_runs(drv, conf):
+    conf.config(group='ec2', allowed_amis=['ami-img'])
+    inst = _instance(system_metadata={'image_ec2_ami_id': 'ami-img'},
+                     user_data=base64.b64encode(b'#!/bin/sh\necho hi\n'))
     tags = [{'Key': 'Name', 'Value': 'web-1'},
             {'Key': 'openstack:instance-id', 'Value': inst.uuid},
             {'Key': 'openstack:project-id', 'Value': 'proj'},
@@ -106,7 +114,9 @@ def test_spawn_tags_at_launch_and_records_where_it_runs(drv):
     drv.stub.add_response('run_instances', {'Instances': [
         {'InstanceId': 'i-1'}]}, {
         'ImageId': 'ami-img', 'InstanceType': 'c7a.medium', 'MinCount': 1,
-        'MaxCount': 1, 'ClientToken': inst.uuid,
+        'MaxCount': 1, 'ClientToken': inst.uuid + '-1',
+        # Nova's base64 decoded: botocore encodes it (once) itself.
+        'UserData': b'#!/bin/sh\necho hi\n',
         'TagSpecifications': [{'ResourceType': kind, 'Tags': tags}
                               for kind in ('instance', 'volume')]})
     drv.stub.add_response('describe_instances', _desc('running'),
@@ -118,6 +128,8 @@ def test_spawn_tags_at_launch_and_records_where_it_runs(drv):
     assert inst.metadata == {}
     assert inst.system_metadata == {
         'image_ec2_ami_id': 'ami-img',
+        # The launch token, saved before the launch.
+        'ec2:launch_attempt': '1', 'ec2:client_token': inst.uuid + '-1',
         'ec2:instance_id': 'i-1', 'ec2:instance_type': 'c7a.medium',
         'ec2:availability_zone': 'us-east-1a',
         'ec2:private_ip': '10.0.0.5', 'ec2:public_ip': '3.3.3.3'}
@@ -174,40 +186,122 @@ def test_spawn_refuses_when_the_caps_cannot_be_held(drv, conf, problem,
     assert fault in str(e.value)
 
 
-def test_spawn_capacity_error_aborts_with_reason(drv):
+def test_spawn_capacity_error_aborts_in_plain_words(drv, conf):
+    conf.config(group='ec2', access_key_id='AKIAEXAMPLE1')
     inst = _instance()
+    token = inst.uuid + '-1'
     drv.stub.add_client_error(
         'run_instances', service_error_code='InsufficientInstanceCapacity',
-        service_message='no capacity', http_status_code=400)
+        service_message='arn:aws:iam::123456789012 AKIAEXAMPLE1 has no '
+                        'capacity',
+        http_status_code=400)
+    # Did the launch happen after all? Its token says no.
+    drv.stub.add_response('describe_instances', {'Reservations': []},
+                          _by_token(token))
     drv.stub.add_response('describe_instances', {'Reservations': []},
                           _by_tag(inst.uuid))
+    drv.stub.add_response('describe_instances', {'Reservations': []},
+                          _by_token(token))
     with pytest.raises(exception.BuildAbortException) as e:
         drv.spawn(None, inst, None, [], None, {})
-    assert 'InsufficientInstanceCapacity: no capacity' in str(e.value)
+    # Members read the message: what happened, none of AWS's text.
+    assert str(e.value).endswith(
+        'aborted: EC2 refused the launch: no capacity for this instance '
+        'type now')
+    # Admins read the details (the cause): AWS's text, the key scrubbed.
+    cause = str(e.value.__cause__)
+    assert 'InsufficientInstanceCapacity' in cause
+    assert 'arn:aws:iam::123456789012' in cause
+    assert 'AKIAEXAMPLE1' not in cause
     # The failed launch gives its share of the caps back.
     drv.release.assert_called_once_with(mock.ANY, inst.uuid, 'caps-rp')
 
 
-def test_spawn_timeout_terminates_what_it_launched(drv):
-    inst = _instance()
-    drv.stub.add_response('run_instances', {'Instances': [
-        {'InstanceId': 'i-9'}]}, None)
-    for _ in range(2):  # spawn_timeout 2 s, polled every 1 s
-        drv.stub.add_response('describe_instances', _desc('pending', 'i-9'),
-                              {'InstanceIds': ['i-9']})
-    drv.stub.add_response('describe_instances', _desc('pending', 'i-9'),
-                          _by_tag(inst.uuid))
-    drv.stub.add_response('terminate_instances', {},
-                          {'InstanceIds': ['i-9']})
+def test_launch_whose_answer_was_lost_is_found_by_its_token(drv):
+    inst = _instance(system_metadata={'ec2:launch_attempt': '2'})
+    token = inst.uuid + '-3'
+    drv.stub.add_client_error('run_instances',
+                              service_error_code='InternalError',
+                              http_status_code=500)
+    drv.stub.add_response('describe_instances', _desc('pending', 'i-7'),
+                          _by_token(token))
+    drv.stub.add_response('describe_instances', _desc('running', 'i-7'),
+                          {'InstanceIds': ['i-7']})
+    drv.stub.add_response('describe_instances', _desc('running', 'i-7'),
+                          {'InstanceIds': ['i-7']})
+    drv.spawn(None, inst, None, [], None, {})
+    assert inst.system_metadata['ec2:instance_id'] == 'i-7'
+    assert inst.system_metadata['ec2:client_token'] == token
+    inst.save.assert_called_once_with()
+
+
+class SlowEC2(object):
+    """An EC2 that launches, then never says running, and answers each
+    describe only after ``delay`` seconds."""
+
+    def __init__(self, delay):
+        self.delay, self.terminated = delay, []
+
+    def run_instances(self, **kw):
+        return {'Instances': [{'InstanceId': 'i-9'}]}
+
+    def describe_instances(self, **kw):
+        time.sleep(self.delay)
+        return _desc('pending', 'i-9')
+
+    def terminate_instances(self, InstanceIds):
+        self.terminated.extend(InstanceIds)
+
+    def get_paginator(self, name):
+        return mock.Mock(paginate=lambda **kw: [_desc('pending', 'i-9')])
+
+
+@pytest.mark.parametrize('delay', [0, 5])
+def test_spawn_ends_by_its_deadline_and_terminates_the_launch(drv, delay):
+    """spawn_timeout is 2 s: the build ends by then (plus the clean-up),
+    whether EC2 answers at once or takes 5 s a call."""
+    slow = SlowEC2(delay)
+    drv._clients = (slow, drv._clients[1])
+    started = time.monotonic()
     with pytest.raises(exception.BuildAbortException) as e:
-        drv.spawn(None, inst, None, [], None, {})
-    assert 'i-9 not running within 2 s' in str(e.value)
+        drv.spawn(None, _instance(), None, [], None, {})
+    assert time.monotonic() - started < 2 + 0.5 + (delay and 5)
+    assert str(e.value).endswith('EC2 instance not running within 2 s')
+    assert slow.terminated == ['i-9']
 
 
 def test_spawn_without_ami_aborts_before_calling_ec2(drv, conf):
     conf.config(group='ec2', default_ami=None)
     with pytest.raises(exception.BuildAbortException, match='default_ami'):
         drv.spawn(None, _instance(), None, [], None, {})
+
+
+@pytest.mark.parametrize('mapped,allowed,expected', [
+    ({}, [], None),                              # the property: refused
+    ({}, ['ami-evil'], 'ami-evil'),              # the operator allows it
+    ({'img-1': 'ami-ops'}, ['ami-evil'], 'ami-ops'),  # the map wins
+])
+def test_a_member_image_property_never_picks_the_ami_alone(
+        drv, conf, mapped, allowed, expected):
+    conf.config(group='ec2', image_ami_map=mapped, allowed_amis=allowed)
+    inst = _instance(system_metadata={'image_ec2_ami_id': 'ami-evil'})
+    if expected is None:
+        with pytest.raises(exception.BuildAbortException,
+                           match='operator has not allowed'):
+            drv.spawn(None, inst, None, [], None, {})
+        return
+    drv.stub.add_client_error('run_instances', 'InvalidAMIID.NotFound',
+                              expected_params={
+                                  'ImageId': expected,
+                                  'InstanceType': mock.ANY,
+                                  'MinCount': 1, 'MaxCount': 1,
+                                  'ClientToken': mock.ANY,
+                                  'TagSpecifications': mock.ANY})
+    for _ in range(3):
+        drv.stub.add_response('describe_instances', {'Reservations': []})
+    with pytest.raises(exception.BuildAbortException,
+                       match='EC2 refused the image'):
+        drv.spawn(None, inst, None, [], None, {})
 
 
 def test_destroy_is_idempotent(drv):
@@ -311,3 +405,27 @@ def test_start_never_resets_the_caps_outside_the_burst_aggregate(drv):
     drv.init_host('ec2-us-east-1')
     drv.sync.assert_not_called()
     drv.claim.assert_not_called()
+
+
+def test_start_terminates_ec2_instances_no_live_nova_instance_is_behind(
+        drv):
+    """nova-compute killed mid-spawn: Nova puts the instance in ERROR at
+    start without calling destroy; the driver terminates its EC2 instance
+    then, and those of failed builds and of instances Nova forgot."""
+    here = [_instance(uuid='a', vm_state='building', host='ec2-us-east-1'),
+            _instance(uuid='b', vm_state='active', host='ec2-us-east-1')]
+    live = {u: {'InstanceId': 'i-' + u, 'State': {'Name': 'running'}}
+            for u in 'abcd'}
+
+    def elsewhere(ctx, uuid):
+        if uuid == 'c':
+            raise exception.InstanceNotFound(instance_id=uuid)
+        return _instance(uuid=uuid, vm_state='error', host=None)
+    drv.stub.add_response('terminate_instances', {},
+                          {'InstanceIds': ['i-a', 'i-c', 'i-d']})
+    with mock.patch.object(objects.InstanceList, 'get_by_host',
+                           return_value=here), \
+            mock.patch.object(objects.Instance, 'get_by_uuid',
+                              side_effect=elsewhere), \
+            mock.patch.object(drv, '_managed_instances', return_value=live):
+        drv.init_host('ec2-us-east-1')

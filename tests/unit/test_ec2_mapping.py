@@ -82,11 +82,36 @@ def test_instance_types_from_describe():
                'x86_64': False}}
 
 
-def test_choose_ami():
-    assert mapping.choose_ami({'ec2_ami_id': 'ami-1'}, 'ami-d') == 'ami-1'
-    assert mapping.choose_ami({}, 'ami-d') == 'ami-d'
+def test_choose_ami_is_the_operators_choice():
+    prop = {'ec2_ami_id': 'ami-1'}
+    # The operator's map wins; a property only names an allowed AMI.
+    assert mapping.choose_ami('img', prop, 'ami-d', {'img': 'ami-m'},
+                              ['ami-1']) == 'ami-m'
+    assert mapping.choose_ami('img', prop, 'ami-d', {}, ['ami-1']) == 'ami-1'
+    with pytest.raises(mapping.NoImage, match='not allowed'):
+        mapping.choose_ami('img', prop, 'ami-d', {}, [])
+    assert mapping.choose_ami('img', {}, 'ami-d') == 'ami-d'
     with pytest.raises(mapping.NoImage, match='default_ami'):
-        mapping.choose_ami({}, None)
+        mapping.choose_ami('img', {}, None)
+
+
+def test_plain_reason_names_no_aws_text():
+    from botocore import exceptions as bexc
+
+    from burst_nova.ec2 import client
+
+    def error(code):
+        return bexc.ClientError({'Error': {
+            'Code': code, 'Message': 'arn:aws:iam::123456789012:role/x'}},
+            'RunInstances')
+    assert client.plain_reason(error('VcpuLimitExceeded')) == \
+        'EC2 refused the launch: the account limit is reached'
+    assert client.plain_reason(error('InvalidAMIID.Malformed')) == \
+        'EC2 refused the image (AMI)'
+    assert client.plain_reason(error('Weird')) == \
+        'EC2 refused the request (Weird)'
+    assert client.plain_reason(bexc.EndpointConnectionError(
+        endpoint_url='https://ec2.secret.example')) == 'EC2 not reachable'
 
 
 def test_launch_tags_carry_nova_identity():
