@@ -494,7 +494,7 @@ class EC2Driver(driver.ComputeDriver):
                 InstanceIds=[ec2_id])['Reservations'][0]['Instances'][0]
         except Exception as e:
             plain = self._plain(e)
-            if isinstance(e, (DeadlineExceeded, WrongState)) and ec2_id:
+            if isinstance(e, DeadlineExceeded) and ec2_id:
                 plain = 'EC2 instance not running within %d s' % (
                     c.spawn_timeout)
             self._cleanup_failed_launch(instance, ec2_id, token)

@@ -49,6 +49,31 @@ def caps_usages(conn):
                               rp).json()['usages']
 
 
+def restart_ec2_compute(conn, sig=None, until=None):
+    """Stop the EC2 nova-compute by its PID (``sig``: SIGTERM, or SIGKILL
+    for a crash), start it again, and wait until it reports up again and
+    ``until()`` (if given) holds."""
+    import datetime
+    import signal
+    import time
+
+    from localcloud import paths
+    from localcloud import procs
+    name = 'nova-compute-' + paths.EC2_HOST
+    stopped = time.time()
+    procs.stop(name, sig=sig or signal.SIGTERM)
+    services.start_ec2_compute()
+
+    def ready():
+        up = any(svc.state == 'up' and svc.updated_at and
+                 datetime.datetime.fromisoformat(svc.updated_at).replace(
+                     tzinfo=datetime.timezone.utc).timestamp() > stopped
+                 for svc in conn.compute.services(binary='nova-compute',
+                                                  host=paths.EC2_HOST))
+        return up and (until is None or until())
+    procs.wait_for(name, ready, 180, interval=2)
+
+
 def aggregate(conn):
     return next(a for a in conn.compute.aggregates()
                 if a.name == services.BURST_AGGREGATE)

@@ -5,7 +5,6 @@ multi-create racing the caps, and what members read in a refused build's
 fault."""
 from concurrent import futures
 import dataclasses
-import datetime
 import re
 import threading
 import time
@@ -19,12 +18,12 @@ from burst_dashboard.api import instances as instances_api
 from burst_nova import caps
 from burst_nova import policy
 from localcloud import paths
-from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
 from tests.integration.conftest import caps_provider
 from tests.integration.conftest import caps_usages
+from tests.integration.conftest import restart_ec2_compute
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
@@ -246,20 +245,9 @@ def test_ec2_compute_start_claims_caps_of_instances_holding_none(
         'project_id': held['project_id'], 'user_id': held['user_id']})
     assert caps_usages(admin_conn)[caps.INSTANCES] == \
         before[caps.INSTANCES] - 1
-    name = 'nova-compute-' + paths.EC2_HOST
-    stopped = time.time()
-    procs.stop(name)
-    services.start_ec2_compute()
-
-    def claimed_and_up():
-        allocs = admin_conn.placement.get(url, microversion='1.28').json()
-        return rp in allocs['allocations'] and any(
-            svc.state == 'up' and svc.updated_at and
-            datetime.datetime.fromisoformat(svc.updated_at).replace(
-                tzinfo=datetime.timezone.utc).timestamp() > stopped
-            for svc in admin_conn.compute.services(
-                binary='nova-compute', host=paths.EC2_HOST))
-    procs.wait_for(name, claimed_and_up, 180, interval=2)
+    restart_ec2_compute(admin_conn, until=lambda: rp in (
+        admin_conn.placement.get(url, microversion='1.28').json()[
+            'allocations']))
     assert caps_usages(admin_conn) == before
 
 
