@@ -10,6 +10,8 @@ tests can make EC2 misbehave for real, on the wire:
                       "message": "...", "status": 500}    # an EC2 error reply
     POST /__faults__ {"mode": "pending"}                  # never 'running'
     POST /__faults__ {"mode": "slow", "delay": 30}        # answers late
+    POST /__faults__ {"mode": "lose", "action": "RunInstances"}
+                                     # done upstream, the reply never sent
     GET  /__faults__                                      # current mode
 
 It also plays what moto leaves out and AWS does, in every mode:
@@ -98,6 +100,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def _drop(self):
+        self.close_connection = True
+        self.connection.shutdown(socket.SHUT_RDWR)
+
     def _control(self, body):
         global _FAULT
         if self.command == 'POST':
@@ -116,9 +122,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             'Action', [''])[0]
         mode = fault.get('mode', 'pass')
         if mode == 'down':
-            self.close_connection = True
-            self.connection.shutdown(socket.SHUT_RDWR)
-            return
+            return self._drop()
+        lose = mode == 'lose' and action == fault.get('action', action)
         if mode == 'error' and action == fault.get('action', action):
             return self._reply(int(fault.get('status', 400)), _error_body(
                 fault.get('code', 'InternalError'),
@@ -139,6 +144,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
                     'IdempotentParameterMismatch', 'The client token %s '
                     'was used with other parameters.' % token), 'text/xml')
             if known:
+                if lose:
+                    return self._drop()
                 return self._reply(200, known[1], 'text/xml')
         if action == 'DescribeInstances':
             params, filtered, ids = _without_token_filter(params)
@@ -155,6 +162,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
             with _LOCK:
                 _TOKENS[token] = (asked, content, [
                     i.decode() for i in _INSTANCE_ID.findall(content)])
+        if lose:
+            return self._drop()
         if mode == 'pending' and action == 'DescribeInstances':
             content = _RUNNING.sub(_PENDING, content)
         self._reply(resp.status_code, content,

@@ -135,3 +135,18 @@ def test_compute_killed_mid_spawn_leaves_no_ec2_instance_running(
     assert _ec2_of(ec2, server.id, ('shutting-down', 'terminated'))
     # Nova put its instance right: ERROR, not BUILD forever.
     assert demo_conn.compute.get_server(server.id).status == 'ERROR'
+
+
+def test_launch_whose_reply_is_lost_is_found_not_repeated(demo_conn, made,
+                                                          ec2):
+    """EC2 launches, but no reply reaches nova-compute (every attempt of
+    botocore's retries): the driver finds the launch by its client token
+    and goes on with it; one EC2 instance, not two, not a stray."""
+    services.ec2_faults(mode='lose', action='RunInstances')
+    server = _boot(demo_conn, made)
+    services.ec2_faults(mode='pass')
+    (inst,) = _ec2_of(ec2, server.id)
+    assert inst['State']['Name'] == 'running'
+    assert len(_ec2_of(ec2, server.id, ('pending', 'running', 'stopping',
+                                        'stopped', 'shutting-down',
+                                        'terminated'))) == 1
