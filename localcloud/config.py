@@ -277,13 +277,13 @@ SECRET_KEY = {secret!r}
 OPENSTACK_HOST = {host!r}
 OPENSTACK_KEYSTONE_URL = {ks!r}
 OPENSTACK_KEYSTONE_DEFAULT_ROLE = 'member'
-# A cache the gunicorn workers share (production Horizon uses memcached):
-# the Instances pager's snapshot must be found whichever worker serves the
-# next page. Room for more than Horizon's own template entries.
+# memcached, as production Horizon: one cache for every gunicorn worker
+# (the Instances pager's snapshot is found whichever worker serves the next
+# page; the dashboard's back-off from an unreachable EC2 holds for all).
 CACHES = {{'default': {{
-    'BACKEND': 'django.core.cache.backends.filebased.FileBasedCache',
-    'LOCATION': {cache!r},
-    'OPTIONS': {{'MAX_ENTRIES': 10000}}}}}}
+    'BACKEND': 'django.core.cache.backends.memcached.PyMemcacheCache',
+    'LOCATION': {memcached!r},
+    'OPTIONS': {{'connect_timeout': 2, 'timeout': 2, 'no_delay': True}}}}}}
 SESSION_ENGINE = 'django.contrib.sessions.backends.signed_cookies'
 STATIC_ROOT = {static!r}
 COMPRESS_OFFLINE = True
@@ -294,7 +294,9 @@ BURST_DASHBOARD = {{
     # moto has no Pricing API (it answers 500): prices come from the table.
     'pricing_endpoint_url': {ec2!r},
     'managed_by': {managed_by!r},
-    'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {ec2!r},
+    # Through the fault proxy (it passes by default), as the EC2
+    # nova-compute: tests and benchmarks can take EC2 away on the wire.
+    'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {proxy!r},
             # moto accepts any key; against AWS leave these out and let
             # boto3's default chain find the credentials.
             'aws_access_key_id': 'localcloud-horizon',
@@ -303,8 +305,9 @@ BURST_DASHBOARD = {{
 """.format(secret=s['horizon_secret_key'], host=paths.HOST,
            ks=paths.KEYSTONE_URL, static=os.path.join(base, 'static'),
            ec2_region=paths.EC2_REGION, ec2=paths.EC2_URL,
-           managed_by=paths.EC2_MANAGED_BY, cache=os.path.join(base, 'cache'),
-           ec2_secret=s['ec2_secret_key']), mode=0o640)
+           managed_by=paths.EC2_MANAGED_BY, memcached=paths.MEMCACHED,
+           proxy=paths.EC2_PROXY_URL, ec2_secret=s['ec2_secret_key']),
+           mode=0o640)
     return base
 
 

@@ -27,6 +27,7 @@ PORTS = {
     'neutron': 19696,
     'moto': 15055,
     'ec2-proxy': 15056,
+    'memcached': 15211,
     'horizon': 18080,
 }
 REGION = 'RegionOne'
@@ -41,6 +42,7 @@ KEYSTONE_URL = url('keystone', '/v3')
 HORIZON_URL = url('horizon', '/')
 EC2_URL = url('moto')
 EC2_PROXY_URL = url('ec2-proxy')
+MEMCACHED = '%s:%d' % (HOST, PORTS['memcached'])
 EC2_HOST = 'ec2-' + EC2_REGION
 EC2_MANAGED_BY = 'burst-localcloud'
 

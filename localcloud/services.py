@@ -44,7 +44,7 @@ HTTP_SERVICES = {  # name: (gunicorn app, config env var, config dir)
 }
 # Order matters for `down`: the reverse of start order.
 START_ORDER = ['postgres', 'epmd', 'rabbitmq', 'moto', 'ec2-proxy',
-               'keystone', 'glance',
+               'memcached', 'keystone', 'glance',
                'placement', 'neutron', 'nova-api', 'nova-conductor',
                'nova-scheduler']
 
@@ -256,11 +256,53 @@ def _ec2proxy_ok():
     return _http_ok(paths.EC2_PROXY_URL + '/__faults__')
 
 
-def ec2_faults(**fault):
-    """Set the EC2 proxy's fault mode (pass, down, error, pending, slow)."""
+def ec2_faults(proxy_url=None, **fault):
+    """Set the EC2 proxy's fault mode (pass, down, error, pending, slow);
+    ``proxy_url``: another instance of the proxy than the cloud's."""
     fault.setdefault('mode', 'pass')
-    requests.post(paths.EC2_PROXY_URL + '/__faults__', json=fault,
-                  timeout=5).raise_for_status()
+    requests.post((proxy_url or paths.EC2_PROXY_URL) + '/__faults__',
+                  json=fault, timeout=5).raise_for_status()
+
+
+# ---------------------------------------------------------------- memcached
+def start_memcached():
+    """Horizon's cache, as in production: Debian's memcached on loopback,
+    on the cloud's own port (not the system one's), TCP only."""
+    if procs.pid_of('memcached'):
+        return
+    binary = shutil.which('memcached') or '/usr/bin/memcached'
+    if not os.path.exists(binary):
+        raise ServiceError('memcached', 'memcached is not installed '
+                           '(apt-get install memcached)')
+    cmd = [binary, '-l', paths.HOST, '-p', str(paths.PORTS['memcached']),
+           '-U', '0', '-m', '128', '-c', '1024', '-t', '2',
+           # The Instances pager keeps a whole list (1,000s of rows) as
+           # one item: past memcached's default 1 MiB.
+           '-I', '16m']
+    if os.geteuid() == 0:   # memcached refuses to run as root
+        cmd += ['-u', _existing_user('memcache', 'nobody')]
+    procs.start('memcached', cmd)
+
+
+def _existing_user(*names):
+    for name in names:
+        try:
+            pwd.getpwnam(name)
+            return name
+        except KeyError:
+            continue
+    raise ServiceError('memcached', 'none of the users %s exists'
+                       % ', '.join(names))
+
+
+def _memcached_ok():
+    from pymemcache.client import base
+    client = base.Client((paths.HOST, paths.PORTS['memcached']),
+                         connect_timeout=2, timeout=2)
+    try:
+        return bool(client.version())
+    finally:
+        client.close()
 
 
 def start_ec2_compute():
@@ -611,6 +653,7 @@ def up():
     start_rabbitmq()
     start_moto()
     start_ec2proxy()
+    start_memcached()
     setup_databases()
     _log('creating schemas')
     _parallel(lambda: (sync_keystone(s), sync_glance(s), sync_placement(s)),
@@ -626,6 +669,7 @@ def up():
         start_nova_service(binary)
     procs.wait_for('moto', _moto_ok, 30)
     procs.wait_for('ec2-proxy', _ec2proxy_ok, 30)
+    procs.wait_for('memcached', _memcached_ok, 30)
     for name in ('glance', 'placement', 'neutron', 'nova-api'):
         procs.wait_for(name, API_PROBES[name], 120)
     conn = admin_conn()
@@ -686,6 +730,7 @@ def status():
     rows = []
     probes = dict(API_PROBES, horizon=_horizon_ok, moto=_moto_ok,
                   **{'ec2-proxy': _ec2proxy_ok},
+                  memcached=_memcached_ok,
                   rabbitmq=_amqp_ok,
                   postgres=lambda: _pg_connect().close() or True,
                   epmd=lambda: _port_open(paths.PORTS['epmd']))
@@ -695,7 +740,8 @@ def status():
                 postgres='postgresql://%s:%d' % (paths.HOST,
                                                  paths.PORTS['postgres']),
                 rabbitmq='amqp://%s:%d' % (paths.HOST,
-                                           paths.PORTS['rabbitmq']))
+                                           paths.PORTS['rabbitmq']),
+                memcached='memcached://' + paths.MEMCACHED)
     conn = None
     names = START_ORDER + ['nova-compute-' + h for h in
                            compute_hosts() + [paths.EC2_HOST]] + ['horizon']

@@ -85,14 +85,18 @@ def ec2_describe(request, region, project_id=None):
 
 
 def _ec2_or_error(request, region, project_id=None):
-    """(instances, None), or ([], why) when EC2 cannot be read: local rows
-    still render. The reason never holds a credential."""
+    """(instances, None, None), or ([], why, outage) when EC2 cannot be
+    read: local rows still render. The reason never holds a credential;
+    ``outage`` is the dashboard's back-off from EC2 (None when it did not
+    fail for want of an answer)."""
     try:
-        return ec2_describe(request, region, project_id), None
+        return ec2_describe(request, region, project_id), None, None
+    except ec2_api.Unavailable as e:   # backing off: no call was made
+        return [], ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
         why = ec2_api.describe_error(e)
         LOG.warning('EC2 describe_instances in %s failed: %s', region, why)
-        return [], why
+        return [], why, ec2_api.outage(request, region)
 
 
 def _projects(request):
@@ -124,6 +128,7 @@ class Inventory:
     rows: list
     region: str
     ec2_error: str = None       # why EC2 could not be read
+    ec2_outage: object = None   # ec2_api.Outage: backing off from EC2
     policy_error: str = None    # why there is no policy (no aggregate)
     repatriation_error: str = None
 
@@ -136,8 +141,8 @@ def admin_inventory(request):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates."""
     region = region_name()
-    (state, policy_error), servers, (described, ec2_error), projects, \
-        hosts, zones = parallel([
+    (state, policy_error), servers, (described, ec2_error, outage), \
+        projects, hosts, zones = parallel([
             (_policy_state, request),
             (server_list, request, True),
             (_ec2_or_error, request, region),
@@ -152,7 +157,7 @@ def admin_inventory(request):
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
         region = state.policy.region
-        described, ec2_error = _ec2_or_error(request, region)
+        described, ec2_error, outage = _ec2_or_error(request, region)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
@@ -161,7 +166,7 @@ def admin_inventory(request):
                           burst_hosts=burst_hosts, projects=projects,
                           ec2_read=not ec2_error)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
-                       policy_error=policy_error)
+                       ec2_outage=outage, policy_error=policy_error)
     if state is None:
         return result
     if hosts is None:
@@ -201,7 +206,7 @@ def project_inventory(request):
     instances tagged with this project)."""
     region = region_name()
     project = request.user.project_id
-    servers, (described, ec2_error) = parallel([
+    servers, (described, ec2_error, outage) = parallel([
         (server_list, request, False),
         (_ec2_or_error, request, region, project)])
     # Nova scopes the servers and the describe is filtered by the project
@@ -211,4 +216,5 @@ def project_inventory(request):
                           burst_hosts=None, ec2_read=not ec2_error,
                           ec2_host_ids={inventory.host_id(project, host)
                                         for host in ec2_hosts()})
-    return Inventory(rows=rows, region=region, ec2_error=ec2_error)
+    return Inventory(rows=rows, region=region, ec2_error=ec2_error,
+                     ec2_outage=outage)

@@ -114,8 +114,12 @@ def member_request(local_cloud):
 
 @pytest.fixture(autouse=True)
 def burst_dashboard_settings(local_cloud):
-    """The BURST_DASHBOARD settings Horizon has in the local cloud."""
+    """The BURST_DASHBOARD settings Horizon has in the local cloud (EC2
+    straight at moto here), and no back-off from EC2 (kept in this
+    process's cache) carried from one test to the next."""
+    from django.core.cache import cache
     from django.test import override_settings
+    cache.clear()
     with override_settings(BURST_DASHBOARD={
             'aggregate': 'burst-ec2', 'managed_by': local_cloud.EC2_MANAGED_BY,
             'use_pricing_api': False,
@@ -124,6 +128,7 @@ def burst_dashboard_settings(local_cloud):
                     'aws_access_key_id': 'integration-tests',
                     'aws_secret_access_key': 'integration-tests'}}):
         yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -105,3 +105,30 @@ def test_ports_outside_the_ephemeral_range():
     from localcloud import paths
     assert all(port < 32768 for port in paths.PORTS.values()), paths.PORTS
     assert len(set(paths.PORTS.values())) == len(paths.PORTS)
+
+
+def test_memcached_is_the_clouds_own(state, monkeypatch):
+    """Horizon's cache: Debian's memcached started by the tool on the
+    cloud's own loopback port (never the system one on 11211), TCP only,
+    stopped with the rest and listed by status."""
+    started = {}
+    monkeypatch.setattr(procs, 'pid_of', lambda name: None)
+    monkeypatch.setattr(procs, 'start',
+                        lambda name, cmd, **kw: started.update({name: cmd}))
+    with monkeypatch.context() as m:
+        m.setattr(os.path, 'exists', lambda p: True)
+        services.start_memcached()
+    cmd = started['memcached']
+    assert cmd[cmd.index('-l') + 1] == '127.0.0.1'
+    assert cmd[cmd.index('-p') + 1] == str(paths.PORTS['memcached']) != \
+        '11211'
+    assert cmd[cmd.index('-U') + 1] == '0'
+    assert 'memcached' in services.START_ORDER
+    assert services.START_ORDER.index('memcached') < \
+        services.START_ORDER.index('keystone')
+    from localcloud import config
+    local = os.path.join(config.horizon(paths.secrets_()), 'local',
+                         'local_settings.py')
+    text = open(local).read()
+    assert 'PyMemcacheCache' in text and paths.MEMCACHED in text
+    assert 'FileBasedCache' not in text

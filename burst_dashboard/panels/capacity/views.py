@@ -13,8 +13,10 @@ from burst_dashboard.panels.capacity import summary
 from burst_dashboard.panels.capacity import tables as capacity_tables
 from burst_nova import policy
 
-# The page waits at most this long for EC2 (its clients time out sooner:
-# 2 s to connect, 5 s to read, 2 attempts), then shows the private side.
+# The page waits at most this long for EC2 (its clients give up sooner:
+# 2 s to connect, 5 s to read, 2 attempts but no retry of a read timeout),
+# then shows the private side. After a failure the dashboard backs off
+# from EC2 (burst_dashboard.api.ec2.Outage) and renders at once.
 EC2_TIMEOUT = 15
 
 
@@ -36,7 +38,7 @@ class IndexView(tables.MultiTableView):
             return
         request = self.request
         self._state = self._not_found = self._pdata = self._services = None
-        self._public = self._ec2_error = None
+        self._public = self._ec2_error = self._ec2_outage = None
         try:
             self._state = burst_api.policy_get(request)
         except burst_api.AggregateNotFound as e:
@@ -76,6 +78,16 @@ class IndexView(tables.MultiTableView):
         except Exception as e:
             self._ec2_error = ec2_api.describe_error(e)
         if self._ec2_error:
+            # Backing off (this load's call failed, or an earlier one):
+            # the dashboard's own words, not AWS's.
+            self._ec2_outage = ec2_api.outage(request, self._region())
+        if self._ec2_outage is not None:
+            self._ec2_error = ec2_api.outage_text(self._ec2_outage)
+            messages.warning(request, _(
+                "EC2 (region %(region)s) %(outage)s. Only the private side "
+                "is shown.") % {'region': self._region(),
+                                'outage': self._ec2_error})
+        elif self._ec2_error:
             messages.warning(request, _(
                 "EC2 (region %(region)s) could not be reached: %(reason)s. "
                 "Only the private side is shown.") % {
@@ -138,6 +150,7 @@ class IndexView(tables.MultiTableView):
                        burst_policy=self._policy,
                        aggregate_name=burst_api.aggregate_name(),
                        region=self._region(), ec2_error=self._ec2_error,
+                       ec2_outage=self._ec2_outage,
                        public=self._summary,
                        managed_by=ec2_api.managed_by())
         if self._pdata is not None:

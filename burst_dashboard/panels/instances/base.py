@@ -25,6 +25,7 @@ from horizon.utils import functions as utils
 from openstack_dashboard.dashboards.project.instances import \
     tables as nova_tables
 
+from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard import inventory
 
 LOG = logging.getLogger(__name__)
@@ -366,7 +367,19 @@ class InventoryView(tables.DataTableView):
     def _warn(self, inv):
         if not inv.ec2_error:
             return
-        if self.show_ec2_reason:
+        outage = getattr(inv, 'ec2_outage', None)
+        if outage is not None:
+            # Backing off from EC2: the dashboard's own words (no AWS
+            # text), the same for members and admins.
+            text = _("EC2 (region %(region)s) %(outage)s. Local instances "
+                     "are listed; EC2 details are missing.") % {
+                'region': inv.region,
+                'outage': ec2_api.outage_text(outage)}
+            if not self.show_ec2_reason:
+                text += ' ' + _("If this lasts, tell your cloud "
+                                "administrator.")
+            messages.warning(self.request, text)
+        elif self.show_ec2_reason:
             messages.warning(self.request, _(
                 "EC2 (region %(region)s) could not be read: %(reason)s. "
                 "Local instances are listed; EC2 details are missing.") % {
