@@ -1,10 +1,13 @@
 """boto3 clients, the vCPU quota and AWS errors in plain words: shared by
 the EC2 driver and the dashboard (no Nova or Django import here)."""
+import re
+
 import boto3
 from botocore import config as botocore_config
 from botocore import exceptions as bexc
 
 VCPU_QUOTA_CODE = 'L-1216C47A'  # Running On-Demand Standard instances
+_ACCESS_KEY_ID = re.compile(r'\b(?:AKIA|ASIA)[A-Z0-9]{16}\b')
 
 
 def session(conf):
@@ -79,7 +82,8 @@ def describe_error(exc, secrets=()):
     for secret in secrets:
         if secret:
             text = text.replace(secret, '***')
-    return text
+    # Access key ids, whichever credentials made the call (profile, role).
+    return _ACCESS_KEY_ID.sub('***', text)
 
 
 def error_code(exc):

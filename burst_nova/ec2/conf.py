@@ -32,8 +32,8 @@ ec2_opts = [
     cfg.ListOpt('allowed_amis', default=[],
                 help='AMIs an image\'s ec2_ami_id property may name. Image '
                      'properties can be written by project members, so a '
-                     'property naming any other AMI is refused; empty: '
-                     'the property is never used.'),
+                     'property naming any other AMI (any at all when this '
+                     'is empty) refuses the build.'),
     cfg.StrOpt('subnet_id', help='VPC subnet for launched instances.'),
     cfg.ListOpt('security_group_ids', default=[],
                 help='Security groups for launched instances.'),

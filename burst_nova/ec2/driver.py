@@ -52,11 +52,24 @@ _TYPES_CACHE_SECONDS = 24 * 3600
 
 # Calls waited for with a deadline run here (a worker is left to finish a
 # call that outlived its deadline on its own, bounded by its timeouts).
-_CALLS = futures.ThreadPoolExecutor(max_workers=8)
+_CALLS = futures.ThreadPoolExecutor(max_workers=32)
+# How long a launch whose answer was lost is looked for by its token.
+_TOKEN_LOOKUP_SECONDS = 10
+# At most this long for the clean-up of a failed build (the start-up sweep
+# catches what it leaves).
+_CLEANUP_SECONDS = 30
 # States from which an instance never reaches the target.
 _FAILED_STATES = {'running': ('shutting-down', 'terminated', 'stopping',
                               'stopped'),
                   'stopped': ('shutting-down', 'terminated')}
+
+
+def _refused(exc):
+    """EC2 answered with a refusal (4xx): the call did nothing."""
+    if not isinstance(exc, bexc.ClientError):
+        return False
+    status = exc.response.get('ResponseMetadata', {}).get('HTTPStatusCode')
+    return status is not None and status < 500
 
 
 class DeadlineExceeded(TimeoutError):
@@ -97,6 +110,7 @@ class EC2Driver(driver.ComputeDriver):
         # provider make Placement retry, and its retries can over-admit
         # (placement.claim_caps checks again either way).
         self._caps_lock = threading.Lock()
+        self._spawned = {}
         self._clients = None
         self._cache = (0.0, None)
         self._types = (0.0, None)
@@ -166,9 +180,11 @@ class EC2Driver(driver.ComputeDriver):
             raise exception.InstanceNotFound(instance_id=instance.uuid)
         return found[0]
 
-    def _bounded(self, deadline, call, *args, **kwargs):
+    def _bounded(self, deadline, call, *args, on_late=None, **kwargs):
         """``call`` in a worker, waited for until ``deadline`` (monotonic)
-        whatever its own timeouts and retries: DeadlineExceeded then."""
+        whatever its own timeouts and retries: DeadlineExceeded then. A
+        call not started by then never runs; one that ends later hands
+        its result to ``on_late``."""
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             raise DeadlineExceeded('no time left for the EC2 call')
@@ -176,6 +192,8 @@ class EC2Driver(driver.ComputeDriver):
         try:
             return future.result(timeout=remaining)
         except futures.TimeoutError:
+            if not future.cancel() and on_late is not None:
+                future.add_done_callback(on_late)
             raise DeadlineExceeded('EC2 did not answer by the deadline '
                                    '(%.0f s)' % remaining)
 
@@ -212,21 +230,32 @@ class EC2Driver(driver.ComputeDriver):
             time.sleep(pause)
 
     def _offered_types(self, wait=True):
-        """The region's offered types. ``wait=False``: when they are not
-        read yet, the shipped table's (and a reader in the background)."""
+        """The region's offered types. ``wait=False``: (types, whether they
+        are the shipped table's); a catalogue due for a refresh is used
+        while a reader renews it in the background, and before the first
+        read the table's types are."""
         stamp, types = self._types
-        if types is not None and time.monotonic() - stamp < \
-                _TYPES_CACHE_SECONDS:
-            return types
+        fresh = types is not None and time.monotonic() - stamp < \
+            _TYPES_CACHE_SECONDS
+        if fresh:
+            return (types, False) if not wait else types
         if not wait:
             if self._types_lock.acquire(blocking=False):
                 self._types_lock.release()
-                _CALLS.submit(self._offered_types)
-            return self._table_types()
+                _CALLS.submit(self._offered_types).add_done_callback(
+                    self._log_catalogue_failure)
+            if types is not None:
+                return types, False
+            return self._table_types(), True
         # One reader at a time: after a restart, concurrent builds would
         # otherwise all page through the whole type catalogue at once.
         with self._types_lock:
             return self._read_offered_types()
+
+    def _log_catalogue_failure(self, future):
+        if future.exception() is not None:
+            LOG.warning('Could not read the EC2 instance type catalogue: %s',
+                        self._why(future.exception()))
 
     def _read_offered_types(self):
         stamp, types = self._types
@@ -270,50 +299,64 @@ class EC2Driver(driver.ComputeDriver):
         c = self._conf()
         LOG.info('EC2 driver for region %s (endpoint %s), managed-by %s',
                  c.region_name, c.endpoint_url or 'AWS', c.managed_by)
-        self._terminate_strays()
         self._claim_caps_of_existing()
 
-    def _terminate_strays(self):
-        """When nova-compute starts, terminate this cloud's EC2 instances
-        that no live Nova instance stands behind: a build that never
-        finished (nova-compute killed mid-spawn; Nova then puts the
-        instance in ERROR without calling destroy), a failed build whose
-        clean-up failed, an instance deleted while EC2 was unreachable.
-        Best effort: a failure is logged and the next start tries again."""
-        ctx = nova_context.get_admin_context()
+    def process_instances_at_startup(self, context, instances):
+        """Nova calls this at start, after its host-rename check, with this
+        host's instances: terminate the EC2 instances this host launched
+        that no live Nova instance stands behind."""
+        self._terminate_strays(context, instances)
+        return instances
+
+    def _terminate_strays(self, context, instances):
+        """This host's EC2 instances (tagged with it at launch) with no live
+        Nova instance behind them: a build that never finished (killed
+        mid-spawn: Nova then puts the instance in ERROR without calling
+        destroy), a failed build whose clean-up failed (ERROR, no host), an
+        instance Nova no longer has. An instance Nova has on another host
+        is never touched. Best effort, each on its own."""
+        host = self._host or CONF.host
         try:
-            live = self._managed_instances()
-            here = {i.uuid: i for i in objects.InstanceList.get_by_host(
-                ctx, self._host or CONF.host)}
+            live = self._describe(self._managed_filter() + [
+                {'Name': 'tag:' + mapping.TAG_COMPUTE_HOST,
+                 'Values': [host]}])
         except Exception as e:
             LOG.warning('Could not look for EC2 instances left by '
                         'unfinished builds: %s', self._why(e))
             return
-        strays = {}
-        for uuid, ec2 in live.items():
-            inst = here.get(uuid)
-            if inst is not None:
-                if inst.vm_state == vm_states.BUILDING:
-                    strays[ec2['InstanceId']] = (uuid, 'its build never '
-                                                 'finished')
-                continue
+        here = {i.uuid: i for i in instances}
+        for ec2 in live:
+            uuid = mapping.tags_dict(ec2).get(mapping.TAG_INSTANCE)
             try:
-                other = objects.Instance.get_by_uuid(ctx, uuid)
-                why = 'its build here failed (%s, on %s)' % (
-                    other.vm_state, other.host or 'no host')
-            except exception.InstanceNotFound:
-                why = 'Nova has no such instance'
-            strays[ec2['InstanceId']] = (uuid, why)
-        if not strays:
-            return
-        for ec2_id, (uuid, why) in sorted(strays.items()):
-            LOG.warning('Terminating EC2 instance %s of Nova instance %s: '
-                        '%s', ec2_id, uuid, why)
-        try:
-            self._ec2().terminate_instances(InstanceIds=sorted(strays))
-        except Exception as e:
-            LOG.warning('Could not terminate them: %s', self._why(e))
+                why = self._stray(context, here.get(uuid), uuid, host)
+                if why:
+                    LOG.warning('Terminating EC2 instance %s of Nova '
+                                'instance %s: %s', ec2['InstanceId'], uuid,
+                                why)
+                    self._ec2().terminate_instances(
+                        InstanceIds=[ec2['InstanceId']])
+            except Exception as e:
+                LOG.warning('Could not check or terminate EC2 instance %s: '
+                            '%s', ec2['InstanceId'], self._why(e))
         self._cache = (0.0, None)
+
+    @staticmethod
+    def _stray(context, inst, uuid, host):
+        """Why this host's EC2 instance of Nova instance ``uuid`` has no
+        live Nova instance behind it, or None."""
+        if not uuid:
+            return None
+        if inst is not None:
+            return 'its build never finished' \
+                if inst.vm_state == vm_states.BUILDING else None
+        try:
+            other = objects.Instance.get_by_uuid(context, uuid)
+        except exception.InstanceNotFound:
+            return 'Nova has no such instance'
+        if other.host in (None, host) and other.vm_state in (
+                vm_states.ERROR, vm_states.BUILDING):
+            return 'its build here failed (%s)' % other.vm_state
+        return None
 
     def _claim_caps_of_existing(self):
         """Instances of this host with a live EC2 instance (whatever Nova's
@@ -415,7 +458,10 @@ class EC2Driver(driver.ComputeDriver):
         # an instance newer than the cache -- one describe filtered by this
         # instance's tag: a build must not re-read the whole fleet.
         found = None
-        if use_cache:
+        stamp, seen = self._spawned.pop(instance.uuid, (0.0, None))
+        if seen is not None and time.monotonic() - stamp < _CACHE_SECONDS:
+            found = seen
+        elif use_cache:
             found = self._managed_instances(use_cache=True).get(
                 instance.uuid)
         if found is None:
@@ -441,8 +487,8 @@ class EC2Driver(driver.ComputeDriver):
             ami = mapping.choose_ami(
                 instance.image_ref, image_props, c.default_ami,
                 c.image_ami_map, c.allowed_amis)
-            user_data = base64.b64decode(instance.user_data or '',
-                                         validate=True)
+            # Nova accepts base64 wrapped over lines: so does this.
+            user_data = base64.b64decode(instance.user_data or '')
         except (mapping.NoInstanceType, mapping.NoImage) as e:
             self._abort(instance, str(e))
         except (binascii.Error, ValueError):
@@ -475,10 +521,15 @@ class EC2Driver(driver.ComputeDriver):
             try:
                 ec2_id = self._bounded(
                     deadline, self._ec2().run_instances,
+                    on_late=self._terminate_late_launch,
                     **params)['Instances'][0]['InstanceId']
-            except (bexc.ClientError, bexc.BotoCoreError, DeadlineExceeded):
-                # The launch may have happened all the same (the answer
-                # was lost): the token finds it.
+            except (bexc.ClientError, bexc.BotoCoreError,
+                    DeadlineExceeded) as e:
+                # Without an answer (no reply, a 5xx) the launch may have
+                # happened all the same: the token finds it. A refusal
+                # (4xx) launched nothing.
+                if _refused(e):
+                    raise
                 ec2_id = self._launched_with(token, deadline)
                 if ec2_id is None:
                     raise
@@ -497,7 +548,15 @@ class EC2Driver(driver.ComputeDriver):
             if isinstance(e, DeadlineExceeded) and ec2_id:
                 plain = 'EC2 instance not running within %d s' % (
                     c.spawn_timeout)
-            self._cleanup_failed_launch(instance, ec2_id, token)
+            try:
+                self._bounded(time.monotonic() + _CLEANUP_SECONDS,
+                              self._cleanup_failed_launch, instance, ec2_id,
+                              token)
+            except DeadlineExceeded:
+                LOG.warning('The clean-up of the failed build did not end '
+                            'in %d s; the next start of nova-compute '
+                            'terminates what it left', _CLEANUP_SECONDS,
+                            instance=instance)
             self._release_caps(instance, caps_rp)
             self._abort(instance, plain, 'EC2 %s, launch %s: %s' % (
                 c.region_name, token, self._why(e)))
@@ -505,23 +564,36 @@ class EC2Driver(driver.ComputeDriver):
         # nothing the driver learnt from EC2 is kept there.
         instance.system_metadata.update(mapping.addresses(desc))
         self._cache = (0.0, None)
+        # Nova asks get_info right after: answer from what was just seen,
+        # not from a describe that may not show the instance yet.
+        self._spawned[instance.uuid] = (time.monotonic(), desc)
 
     def _instance_type(self, flavor, book):
         """The flavor's EC2 type. A cold cache of the region's catalogue
         does not hold the build up: the shipped table's types (all offered
         in its region) are used while the catalogue is read in the
         background, unless the flavor pins a type the table lacks."""
-        offered = self._offered_types(wait=False)
+        offered, from_table = self._offered_types(wait=False)
         try:
             return mapping.choose_instance_type(
                 flavor.vcpus, flavor.memory_mb, flavor.extra_specs, offered,
                 book)
         except mapping.NoInstanceType:
-            if offered is self._table_types():
+            if from_table:
                 return mapping.choose_instance_type(
                     flavor.vcpus, flavor.memory_mb, flavor.extra_specs,
                     self._offered_types(), book)
             raise
+
+    def _terminate_late_launch(self, future):
+        """A launch that answered after its spawn gave up: terminate it."""
+        try:
+            ec2_id = future.result()['Instances'][0]['InstanceId']
+            LOG.warning('EC2 launched %s after its build gave up: '
+                        'terminating it', ec2_id)
+            self._ec2().terminate_instances(InstanceIds=[ec2_id])
+        except Exception as e:
+            LOG.debug('Late EC2 launch: %s', self._why(e))
 
     def _table_types(self):
         return prices.region_types(self._conf().region_name)
@@ -544,18 +616,24 @@ class EC2Driver(driver.ComputeDriver):
         return token
 
     def _launched_with(self, token, deadline):
-        """The EC2 instance a launch with this token made, or None."""
-        try:
-            found = self._bounded(
-                deadline + self._conf().read_timeout, self._describe,
-                [{'Name': 'client-token', 'Values': [token]}])
-        except Exception as e:
-            LOG.warning('Could not look the launch %s up by its token: %s',
-                        token, self._why(e))
-            return None
-        live = [i['InstanceId'] for i in found
-                if i['State']['Name'] in mapping.LIVE_STATES]
-        return live[0] if live else None
+        """The EC2 instance a launch with this token made, or None. EC2 is
+        eventually consistent: asked again for a few seconds."""
+        until = min(deadline, time.monotonic() + _TOKEN_LOOKUP_SECONDS)
+        while True:
+            try:
+                found = self._bounded(
+                    max(until, time.monotonic() + 1), self._describe,
+                    [{'Name': 'client-token', 'Values': [token]}])
+                live = [i['InstanceId'] for i in found
+                        if i['State']['Name'] in mapping.LIVE_STATES]
+                if live:
+                    return live[0]
+            except Exception as e:
+                LOG.warning('Could not look the launch %s up by its token: '
+                            '%s', token, self._why(e))
+            if time.monotonic() + 1 > until:
+                return None
+            time.sleep(1)
 
     def _plain(self, exc):
         if isinstance(exc, DeadlineExceeded):
@@ -658,8 +736,8 @@ class EC2Driver(driver.ComputeDriver):
                          ', '.join(sorted(ids)), instance=instance)
         except Exception as e:
             LOG.warning('Could not clean up EC2 instance(s) of the failed '
-                        'build yet (destroy will retry): %s', self._why(e),
-                        instance=instance)
+                        'build yet (the next start of nova-compute will): '
+                        '%s', self._why(e), instance=instance)
 
     def destroy(self, context, instance, network_info, block_device_info=None,
                 destroy_disks=True, destroy_secrets=True):

@@ -4,6 +4,7 @@ from nova.compute import power_state
 from burst_nova.prices import choose_instance_type  # noqa: F401
 from burst_nova.prices import NoInstanceType  # noqa: F401
 
+from burst_nova.ec2 import TAG_COMPUTE_HOST  # noqa: F401
 from burst_nova.ec2 import TAG_INSTANCE  # noqa: F401
 from burst_nova.ec2 import TAG_INSTANCE_NAME  # noqa: F401
 from burst_nova.ec2 import TAG_MANAGED_BY  # noqa: F401
@@ -42,8 +43,12 @@ def launch_tags(instance, managed_by):
         TAG_USER: instance.user_id,
         TAG_MANAGED_BY: managed_by,
         TAG_INSTANCE_NAME: instance.name,
+        # The nova-compute that launched it: only that one ever terminates
+        # it as a leftover at its start.
+        TAG_COMPUTE_HOST: getattr(instance, 'host', None),
     }
-    return [{'Key': k, 'Value': str(v)[:255]} for k, v in tags.items()]
+    return [{'Key': k, 'Value': str(v)[:255]} for k, v in tags.items()
+            if v]
 
 
 def tag_specifications(instance, managed_by):

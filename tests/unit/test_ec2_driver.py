@@ -73,7 +73,7 @@ def _instance(**kw):
                   display_name='web-1', project_id='proj', user_id='user',
                   name='instance-00000001', flavor=flavor,
                   system_metadata={}, metadata={}, user_data=None,
-                  image_ref='img-1', save=mock.Mock())
+                  image_ref='img-1', save=mock.Mock(), host='ec2-us-east-1')
     values.update(kw)
     return types.SimpleNamespace(**values)
 
@@ -110,7 +110,8 @@ def test_spawn_tags_at_launch_and_records_where_it_runs(drv, conf):
             {'Key': 'openstack:user-id', 'Value': 'user'},
             {'Key': 'openstack:managed-by', 'Value': 'cloud-a'},
             {'Key': 'openstack:instance-name',
-             'Value': 'instance-00000001'}]
+             'Value': 'instance-00000001'},
+            {'Key': 'openstack:compute-host', 'Value': 'ec2-us-east-1'}]
     drv.stub.add_response('run_instances', {'Instances': [
         {'InstanceId': 'i-1'}]}, {
         'ImageId': 'ami-img', 'InstanceType': 'c7a.medium', 'MinCount': 1,
@@ -195,9 +196,7 @@ def test_spawn_capacity_error_aborts_in_plain_words(drv, conf):
         service_message='arn:aws:iam::123456789012 AKIAEXAMPLE1 has no '
                         'capacity',
         http_status_code=400)
-    # Did the launch happen after all? Its token says no.
-    drv.stub.add_response('describe_instances', {'Reservations': []},
-                          _by_token(token))
+    # A refusal launched nothing: the clean-up still looks.
     drv.stub.add_response('describe_instances', {'Reservations': []},
                           _by_tag(inst.uuid))
     drv.stub.add_response('describe_instances', {'Reservations': []},
@@ -297,7 +296,7 @@ def test_a_member_image_property_never_picks_the_ami_alone(
                                   'MinCount': 1, 'MaxCount': 1,
                                   'ClientToken': mock.ANY,
                                   'TagSpecifications': mock.ANY})
-    for _ in range(3):
+    for _ in range(2):
         drv.stub.add_response('describe_instances', {'Reservations': []})
     with pytest.raises(exception.BuildAbortException,
                        match='EC2 refused the image'):
@@ -411,21 +410,29 @@ def test_start_terminates_ec2_instances_no_live_nova_instance_is_behind(
         drv):
     """nova-compute killed mid-spawn: Nova puts the instance in ERROR at
     start without calling destroy; the driver terminates its EC2 instance
-    then, and those of failed builds and of instances Nova forgot."""
+    then, and those of failed builds and of instances Nova forgot -- never
+    one Nova has on another host (a renamed host included)."""
     here = [_instance(uuid='a', vm_state='building', host='ec2-us-east-1'),
             _instance(uuid='b', vm_state='active', host='ec2-us-east-1')]
-    live = {u: {'InstanceId': 'i-' + u, 'State': {'Name': 'running'}}
-            for u in 'abcd'}
+
+    def ec2(uuid):
+        return {'InstanceId': 'i-' + uuid, 'State': {'Name': 'running'},
+                'Tags': [{'Key': 'openstack:instance-id', 'Value': uuid}]}
 
     def elsewhere(ctx, uuid):
         if uuid == 'c':
             raise exception.InstanceNotFound(instance_id=uuid)
+        if uuid == 'e':
+            return _instance(uuid=uuid, vm_state='active', host='ec2-old')
         return _instance(uuid=uuid, vm_state='error', host=None)
-    drv.stub.add_response('terminate_instances', {},
-                          {'InstanceIds': ['i-a', 'i-c', 'i-d']})
-    with mock.patch.object(objects.InstanceList, 'get_by_host',
-                           return_value=here), \
-            mock.patch.object(objects.Instance, 'get_by_uuid',
-                              side_effect=elsewhere), \
-            mock.patch.object(drv, '_managed_instances', return_value=live):
-        drv.init_host('ec2-us-east-1')
+    for iid in ('i-a', 'i-c', 'i-d'):
+        drv.stub.add_response('terminate_instances', {},
+                              {'InstanceIds': [iid]})
+    with mock.patch.object(objects.Instance, 'get_by_uuid',
+                           side_effect=elsewhere), \
+            mock.patch.object(drv, '_describe', return_value=[
+                ec2(u) for u in 'abcde']) as described:
+        assert drv.process_instances_at_startup(None, here) is here
+    # Only the EC2 instances this host launched (its tag) are looked at.
+    assert {'Name': 'tag:openstack:compute-host',
+            'Values': ['ec2-us-east-1']} in described.call_args[0][0]
