@@ -42,6 +42,46 @@ region_name = {region}
                   pw=s['service'], region=paths.REGION, extra=extra)
 
 
+def heat(s):
+    """heat.conf: heat-api (WSGI) and one heat-engine worker."""
+    _write(etc('heat', 'heat.conf'), """
+[DEFAULT]
+use_stderr = true
+transport_url = {transport}
+num_engine_workers = 1
+auth_encryption_key = {auth_key}
+stack_user_domain_name = heat
+stack_domain_admin = heat_domain_admin
+stack_domain_admin_password = {domain_admin}
+default_user_data_format = RAW
+region_name_for_services = {region}
+[database]
+connection = {db}
+[paste_deploy]
+api_paste_config = {paste}
+[heat_api]
+bind_host = {host}
+bind_port = {port}
+[clients_keystone]
+auth_uri = {ks_root}
+[trustee]
+auth_type = password
+auth_url = {ks}
+username = heat
+password = {pw}
+user_domain_name = Default
+[oslo_policy]
+enforce_scope = false
+enforce_new_defaults = false
+""".format(transport=transport_url(), auth_key=s['heat_auth_key'][:32].ljust(
+        32, 'x'), domain_admin=s['heat_domain_admin'], region=paths.REGION,
+        db=paths.db_url('heat'), host=paths.HOST,
+        port=paths.PORTS['heat-api'],
+        paste=os.path.join(VENV_ETC, 'heat', 'api-paste.ini'),
+        ks_root=paths.url('keystone'), ks=paths.KEYSTONE_URL,
+        pw=s['service']) + _authtoken('heat', s))
+
+
 def transport_url():
     return 'rabbit://guest:guest@%s:%d/' % (paths.HOST,
                                             paths.PORTS['rabbitmq'])

@@ -29,6 +29,7 @@ PORTS = {
     'ec2-proxy': 15056,
     'memcached': 15211,
     'horizon': 18080,
+    'heat-api': 18004,
 }
 REGION = 'RegionOne'
 EC2_REGION = 'us-east-1'
@@ -73,7 +74,7 @@ def secrets_():
 
 
 _SECRET_NAMES = ('admin', 'demo', 'service', 'database', 'horizon_secret_key',
-                 'ec2_secret_key')
+                 'ec2_secret_key', 'heat_domain_admin', 'heat_auth_key')
 EC2_ACCESS_KEY = 'localcloud-access-key'
 
 

@@ -20,7 +20,7 @@ from localcloud.procs import ServiceError
 
 PG_USER = 'postgres'
 DATABASES = ('keystone', 'glance', 'placement', 'neutron', 'nova_api',
-             'nova_cell0', 'nova_cell1')
+             'nova_cell0', 'nova_cell1', 'heat')
 FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
     ('m1.tiny', 1, 512, 1),
     ('m1.small', 1, 2048, 20),
@@ -41,12 +41,13 @@ HTTP_SERVICES = {  # name: (gunicorn app, config env var, config dir)
     'placement': ('placement', 'OS_PLACEMENT_CONFIG_DIR', 'placement'),
     'neutron': ('neutron', 'OS_NEUTRON_CONFIG_DIR', 'neutron'),
     'nova-api': ('nova_api', 'OS_NOVA_CONFIG_DIR', 'nova'),
+    'heat-api': ('heat_api', 'OS_HEAT_CONFIG_DIR', 'heat'),
 }
 # Order matters for `down`: the reverse of start order.
 START_ORDER = ['postgres', 'epmd', 'rabbitmq', 'moto', 'ec2-proxy',
                'memcached', 'keystone', 'glance',
                'placement', 'neutron', 'nova-api', 'nova-conductor',
-               'nova-scheduler']
+               'nova-scheduler', 'heat-api', 'heat-engine']
 
 
 def _log(msg):
@@ -360,6 +361,21 @@ def sync_placement(s):
         _mark('placement')
 
 
+def sync_heat(s):
+    if not _done('heat'):
+        procs.run([procs.venv_bin('heat-manage'), '--config-file',
+                   config.etc('heat', 'heat.conf'), 'db_sync'], 'heat-setup')
+        _mark('heat')
+
+
+def start_heat_engine():
+    if procs.pid_of('heat-engine'):
+        return
+    procs.start('heat-engine', [procs.venv_bin('heat-engine'),
+                                '--config-file',
+                                config.etc('heat', 'heat.conf')], env=_env())
+
+
 def sync_neutron(s):
     """Neutron's migrations run on neither SQLite nor PostgreSQL here:
     create the schema from its models, then stamp the migration heads."""
@@ -441,17 +457,30 @@ def setup_identity(s):
                                              'service')}
     service = find_or('project', 'service', domain_id='default')
     demo = find_or('project', 'demo', domain_id='default')
-    for name in ('nova', 'glance', 'placement', 'neutron'):
+    for name in ('nova', 'glance', 'placement', 'neutron', 'heat'):
         u = find_or('user', name, domain_id='default', password=s['service'])
         for r in ('admin', 'service'):
             idn.assign_project_role_to_user(service, u, roles[r])
+    # Heat: the domain of its stack users and their role, and the domain's
+    # admin (a ScalingPolicy makes a stack user there).
+    find_or('role', 'heat_stack_user')
+    heat_domain = idn.find_domain('heat') or idn.create_domain(
+        name='heat', description='Stack users of Heat')
+    domain_admin = idn.find_user('heat_domain_admin',
+                                 domain_id=heat_domain.id) or \
+        idn.create_user(name='heat_domain_admin', domain_id=heat_domain.id,
+                        password=s['heat_domain_admin'])
+    idn.assign_domain_role_to_user(heat_domain, domain_admin,
+                                   roles['admin'])
     u = find_or('user', 'demo', domain_id='default', password=s['demo'])
     idn.assign_project_role_to_user(demo, u, roles['member'])
     for name, kind, url in (
             ('nova', 'compute', paths.url('nova-api', '/v2.1')),
             ('glance', 'image', paths.url('glance')),
             ('placement', 'placement', paths.url('placement')),
-            ('neutron', 'network', paths.url('neutron'))):
+            ('neutron', 'network', paths.url('neutron')),
+            ('heat', 'orchestration',
+             paths.url('heat-api', '/v1/%(tenant_id)s'))):
         svc = idn.find_service(name) or idn.create_service(name=name,
                                                            type=kind)
         have = {e.interface for e in idn.endpoints(service_id=svc.id)}
@@ -490,6 +519,7 @@ API_PROBES = {
     'placement': lambda: _http_ok(paths.url('placement', '/')),
     'neutron': lambda: _http_ok(paths.url('neutron', '/')),
     'nova-api': lambda: _http_ok(paths.url('nova-api', '/')),
+    'heat-api': lambda: _http_ok(paths.url('heat-api', '/')),
 }
 
 
@@ -577,8 +607,10 @@ def _enable_plugin():
     """Install the plugin's enabled files the way Horizon documents it."""
     # Found without importing them: importing Horizon here is slow and noisy.
     dst = _package_dir('openstack_dashboard.local.enabled')
-    for src in glob.glob(os.path.join(_package_dir('burst_dashboard.enabled'),
-                                      '_[0-9]*.py')):
+    for src in [f for pkg in ('burst_dashboard.enabled',
+                              'heat_dashboard.enabled')
+                for f in glob.glob(os.path.join(_package_dir(pkg),
+                                                '_[0-9]*.py'))]:
         target = os.path.join(dst, os.path.basename(src))
         if os.path.realpath(target) != os.path.realpath(src):
             if os.path.lexists(target):
@@ -596,7 +628,9 @@ def _static_stamp():
     latest = max([os.path.getmtime(os.path.join(d, f))
                   for src in sources for d, _, fs in os.walk(src)
                   for f in fs] or [0])
-    return '%s-%d' % (importlib.metadata.version('horizon'), latest)
+    return '%s-%s-%d' % (importlib.metadata.version('horizon'),
+                         importlib.metadata.version('heat-dashboard'),
+                         latest)
 
 
 def prepare_horizon(s):
@@ -646,7 +680,8 @@ def up():
     paths.ensure_dirs()
     s = paths.secrets_()
     for write in (config.keystone, config.glance, config.placement,
-                  config.neutron, config.nova, config.clouds_yaml):
+                  config.neutron, config.nova, config.heat,
+                  config.clouds_yaml):
         write(s)
     _log('starting PostgreSQL, RabbitMQ and the EC2 endpoint (moto)')
     start_postgres()
@@ -657,20 +692,21 @@ def up():
     setup_databases()
     _log('creating schemas')
     _parallel(lambda: (sync_keystone(s), sync_glance(s), sync_placement(s)),
-              lambda: (sync_nova(s), sync_neutron(s)))
+              lambda: (sync_nova(s), sync_neutron(s), sync_heat(s)))
     start_api('keystone')
     procs.wait_for('keystone', API_PROBES['keystone'], 90)
     setup_identity(s)
     _log('starting Glance, Placement, Neutron, Nova')
-    for name in ('glance', 'placement', 'neutron', 'nova-api'):
+    for name in ('glance', 'placement', 'neutron', 'nova-api', 'heat-api'):
         start_api(name)
     procs.wait_for('rabbitmq', _amqp_ok, 90)
     for binary in ('nova-conductor', 'nova-scheduler'):
         start_nova_service(binary)
+    start_heat_engine()
     procs.wait_for('moto', _moto_ok, 30)
     procs.wait_for('ec2-proxy', _ec2proxy_ok, 30)
     procs.wait_for('memcached', _memcached_ok, 30)
-    for name in ('glance', 'placement', 'neutron', 'nova-api'):
+    for name in ('glance', 'placement', 'neutron', 'nova-api', 'heat-api'):
         procs.wait_for(name, API_PROBES[name], 120)
     conn = admin_conn()
     procs.wait_for('nova-conductor',
@@ -732,6 +768,7 @@ def status():
                   **{'ec2-proxy': _ec2proxy_ok},
                   memcached=_memcached_ok,
                   rabbitmq=_amqp_ok,
+                  **{'heat-engine': lambda: True},
                   postgres=lambda: _pg_connect().close() or True,
                   epmd=lambda: _port_open(paths.PORTS['epmd']))
     urls = {n: paths.url(n) for n in paths.PORTS}
