@@ -43,17 +43,18 @@ def requests_since(sizes):
     return count
 
 
-def login():
+def login(user='admin'):
+    """A requests session logged in to the local cloud's Horizon."""
     s = requests.Session()
     url = paths.url('horizon', '/auth/login/')
     form = s.get(url, timeout=30).text
     hidden = dict(re.findall(
         r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
     r = s.post(url, timeout=60, allow_redirects=True, headers={
-        'Referer': url}, data=dict(hidden, username='admin',
-                                   password=paths.secrets_()['admin']))
+        'Referer': url}, data=dict(hidden, username=user,
+                                   password=paths.secrets_()[user]))
     if 'auth/login' in r.url:
-        raise SystemExit('Horizon login failed')
+        raise SystemExit('Horizon login failed for %s' % user)
     return s
 
 

@@ -21,13 +21,11 @@ state (in Horizon's memcached) is forgotten, so Horizon asks EC2 at once.
 """
 import argparse
 import os
-import re
 import runpy
 import statistics
 import time
 
-import requests
-
+from benchmarks import capacity_page as common
 from localcloud import paths
 from localcloud import services
 
@@ -39,20 +37,6 @@ PAGES = (  # name, user, path
 BANNER = 'unreachable since'
 FIRST_TARGET = 6.0
 AFTER_TARGET = 1.3
-
-
-def login(user):
-    s = requests.Session()
-    url = paths.url('horizon', '/auth/login/')
-    form = s.get(url, timeout=30).text
-    hidden = dict(re.findall(
-        r'<input type="hidden" name="(\w+)" value="([^"]*)"', form))
-    r = s.post(url, timeout=60, allow_redirects=True, headers={
-        'Referer': url}, data=dict(hidden, username=user,
-                                   password=paths.secrets_()[user]))
-    if 'auth/login' in r.url:
-        raise SystemExit('Horizon login failed for %s' % user)
-    return s
 
 
 def horizon_backoff():
@@ -92,7 +76,7 @@ def main():
                    help='seconds the proxy holds each EC2 request')
     args = p.parse_args()
     ec2_api = horizon_backoff()
-    sessions = {user: login(user) for user in {u for _, u, _ in PAGES}}
+    sessions = {user: common.login(user) for user in {u for _, u, _ in PAGES}}
     services.ec2_faults(mode='pass')
     ec2_api.forget_outages()
     healthy = {name: [] for name, _, _ in PAGES}

@@ -79,16 +79,18 @@ def public_pool(usages):
         cost_per_hour=usages.get(COST, 0) * policy.COST_UNIT)
 
 
-def capacity(inventory):
-    return policy.capacity_of(inventory)
-
-
 def passed(inventories_now, usages, wanted):
     """The caps a claim of ``wanted`` would pass, by resource class."""
     return [rc for rc in RESOURCE_CLASSES
             if rc in wanted and rc in inventories_now and
             usages.get(rc, 0) + wanted[rc] >
-            capacity(inventories_now[rc])]
+            policy.capacity_of(inventories_now[rc])]
+
+
+def over(inventories_now, usages):
+    """The caps whose usage is over their capacity now."""
+    return passed(inventories_now, usages,
+                  dict.fromkeys(RESOURCE_CLASSES, 0))
 
 
 def refusal(classes):

@@ -136,14 +136,13 @@ def sync_inventories(client, uuid, wanted):
     raise PlacementError('Placement inventory update kept conflicting')
 
 
-def _over(client, rp_uuid):
-    """The caps whose usage is over their capacity now."""
+def _caps_now(client, rp_uuid):
+    """(inventories, usages) of the caps provider."""
     inv = get_json(client, '/resource_providers/%s/inventories' % rp_uuid,
                    'inventories')['inventories']
     use = get_json(client, '/resource_providers/%s/usages' % rp_uuid,
                    'usages')['usages']
-    return [rc for rc in caps.RESOURCE_CLASSES
-            if rc in inv and use.get(rc, 0) > caps.capacity(inv[rc])]
+    return inv, use
 
 
 def claim_caps(client, consumer, project_id, user_id, rp_uuid, wanted):
@@ -174,7 +173,7 @@ def claim_caps(client, consumer, project_id, user_id, rp_uuid, wanted):
         resp = client.put('/allocations/%s' % consumer, json=body,
                           microversion=VERSION)
         if resp.status_code < 300:
-            over = _over(client, rp_uuid)
+            over = caps.over(*_caps_now(client, rp_uuid))
             if over:
                 release_caps(client, consumer, rp_uuid)
                 raise CapsExceeded(over)
@@ -185,11 +184,7 @@ def claim_caps(client, consumer, project_id, user_id, rp_uuid, wanted):
             continue
         # Over an inventory: say which cap (a concurrent claim may have
         # freed room since, so look before saying so).
-        inv = get_json(client, '/resource_providers/%s/inventories' %
-                       rp_uuid, 'inventories')['inventories']
-        use = get_json(client, '/resource_providers/%s/usages' % rp_uuid,
-                       'usages')['usages']
-        classes = caps.passed(inv, use, wanted)
+        classes = caps.passed(*_caps_now(client, rp_uuid), wanted)
         if classes:
             raise CapsExceeded(classes)
     raise PlacementError('Placement claim kept conflicting')

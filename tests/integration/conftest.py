@@ -30,6 +30,30 @@ def ec2_through_proxy():
                     'aws_secret_access_key': 'not-shown-anywhere'}}
 
 
+@pytest.fixture(scope='session')
+def ec2(local_cloud):
+    """boto3 straight to moto (not through the fault proxy)."""
+    import boto3
+
+    from localcloud import paths
+    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
+                        region_name=paths.EC2_REGION,
+                        aws_access_key_id='test', aws_secret_access_key='x')
+
+
+def ec2_of(ec2, server_ids, states=('pending', 'running', 'stopping',
+                                    'stopped')):
+    """EC2 instances tagged with these Nova instance ids, in ``states``
+    (None: any state)."""
+    filters = [{'Name': 'tag:openstack:instance-id',
+                'Values': list(server_ids)}]
+    if states:
+        filters.append({'Name': 'instance-state-name',
+                        'Values': list(states)})
+    return [i for r in ec2.describe_instances(Filters=filters)['Reservations']
+            for i in r['Instances']]
+
+
 def caps_provider(conn):
     """UUID of the burst aggregate's caps provider in Placement, or None
     before the first claim."""

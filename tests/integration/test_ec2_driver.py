@@ -5,7 +5,6 @@ fault and leave no EC2 instance behind."""
 import time
 import uuid
 
-import boto3
 import pytest
 import requests
 
@@ -14,18 +13,12 @@ from localcloud import paths
 from localcloud import procs
 from localcloud import services
 
+from tests.integration.conftest import ec2_of
+
 pytestmark = pytest.mark.integration
 
 TAG_KEYS = {'Name', 'openstack:instance-id', 'openstack:project-id',
             'openstack:user-id', 'openstack:managed-by'}
-
-
-@pytest.fixture(scope='module')
-def ec2(local_cloud):
-    """boto3 straight to moto (not through the fault proxy)."""
-    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
-                        region_name=paths.EC2_REGION,
-                        aws_access_key_id='test', aws_secret_access_key='x')
 
 
 @pytest.fixture(autouse=True)
@@ -60,16 +53,6 @@ def boot(demo_conn):
         services.wait_gone(demo_conn, server, wait=120)
 
 
-def _ec2_of(ec2, server_id, live=True):
-    filters = [{'Name': 'tag:openstack:instance-id', 'Values': [server_id]}]
-    if live:
-        filters.append({'Name': 'instance-state-name',
-                        'Values': ['pending', 'running', 'stopping',
-                                   'stopped']})
-    return [i for r in ec2.describe_instances(Filters=filters)['Reservations']
-            for i in r['Instances']]
-
-
 def _wait_task_done(conn, server, timeout=60):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -91,7 +74,7 @@ def test_boot_on_ec2_host_is_a_tagged_ec2_instance(boot, admin_conn,
     server = boot('ec2.small')
     detail = admin_conn.compute.get_server(server.id)
     assert detail.compute_host == paths.EC2_HOST
-    (inst,) = _ec2_of(ec2, server.id)
+    (inst,) = ec2_of(ec2, [server.id])
     tags = {t['Key']: t['Value'] for t in inst['Tags']}
     assert TAG_KEYS <= set(tags)
     assert tags['openstack:instance-id'] == server.id
@@ -126,7 +109,7 @@ def test_flavor_pins_instance_type_and_image_pins_ami(boot, admin_conn, ec2):
             'burst:placement': 'public',
             'burst:instance_type': 't3.large'})
         server = boot(name, image=image)
-        (inst,) = _ec2_of(ec2, server.id)
+        (inst,) = ec2_of(ec2, [server.id])
         assert inst['InstanceType'] == 't3.large'
         assert inst['ImageId'] == 'ami-1e749f67'
     finally:
@@ -136,7 +119,7 @@ def test_flavor_pins_instance_type_and_image_pins_ami(boot, admin_conn, ec2):
 
 def test_power_operations_reach_ec2(boot, demo_conn, ec2):
     server = boot('ec2.small')
-    (inst,) = _ec2_of(ec2, server.id)
+    (inst,) = ec2_of(ec2, [server.id])
     iid = inst['InstanceId']
     demo_conn.compute.stop_server(server)
     demo_conn.compute.wait_for_server(server, status='SHUTOFF', wait=60)
@@ -154,7 +137,7 @@ def test_power_operations_reach_ec2(boot, demo_conn, ec2):
 
 def test_delete_tolerates_ec2_instance_already_gone(boot, demo_conn, ec2):
     server = boot('ec2.small')
-    (inst,) = _ec2_of(ec2, server.id)
+    (inst,) = ec2_of(ec2, [server.id])
     ec2.terminate_instances(InstanceIds=[inst['InstanceId']])
     demo_conn.compute.delete_server(server)
     services.wait_gone(demo_conn, server, wait=60)
@@ -212,7 +195,7 @@ def test_fault_gives_error_with_reason_and_no_leak(
     assert detail in admin_fault['details'], admin_fault
     for secret in (paths.secrets_()['ec2_secret_key'], paths.EC2_ACCESS_KEY):
         assert secret not in str(admin_fault) and secret not in str(mine)
-    assert _ec2_of(ec2, server.id) == []
+    assert ec2_of(ec2, [server.id]) == []
 
 
 def _ec2_compute_log():

@@ -7,23 +7,14 @@ import signal
 import time
 import uuid
 
-import boto3
 import pytest
 
-from localcloud import paths
 from localcloud import services
 
+from tests.integration.conftest import ec2_of
 from tests.integration.conftest import restart_ec2_compute
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ec2(local_cloud):
-    """boto3 straight to moto (not through the fault proxy)."""
-    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
-                        region_name=paths.EC2_REGION,
-                        aws_access_key_id='test', aws_secret_access_key='x')
 
 
 @pytest.fixture(autouse=True)
@@ -31,14 +22,6 @@ def no_faults(local_cloud):
     services.ec2_faults(mode='pass')
     yield
     services.ec2_faults(mode='pass')
-
-
-def _ec2_of(ec2, server_id, states=('pending', 'running', 'stopping',
-                                    'stopped')):
-    found = ec2.describe_instances(Filters=[
-        {'Name': 'tag:openstack:instance-id', 'Values': [server_id]},
-        {'Name': 'instance-state-name', 'Values': list(states)}])
-    return [i for r in found['Reservations'] for i in r['Instances']]
 
 
 @pytest.fixture
@@ -82,14 +65,14 @@ def test_member_image_cannot_pick_the_ami(demo_conn, made, ec2):
     assert fault['message'].endswith(
         'the image asks for an AMI (ec2_ami_id property) that the operator '
         'has not allowed'), fault
-    assert _ec2_of(ec2, server.id) == []
+    assert ec2_of(ec2, [server.id]) == []
 
 
 def test_user_data_arrives_intact(demo_conn, made, ec2):
     script = b'#cloud-config\nruncmd:\n  - [echo, "\xc3\xa9t\xc3\xa9 \x00"]\n'
     server = _boot(demo_conn, made,
                    user_data=base64.b64encode(script).decode())
-    (inst,) = _ec2_of(ec2, server.id)
+    (inst,) = ec2_of(ec2, [server.id])
     got = ec2.describe_instance_attribute(
         InstanceId=inst['InstanceId'], Attribute='userData')
     assert base64.b64decode(got['UserData']['Value']) == script
@@ -101,7 +84,7 @@ def test_rebuild_gets_a_new_ec2_instance_and_ends_the_old(
     fault proxy plays it) the same token would answer the old, terminated
     instance; a token per attempt gets a new one."""
     server = _boot(demo_conn, made)
-    (old,) = _ec2_of(ec2, server.id)
+    (old,) = ec2_of(ec2, [server.id])
     image = demo_conn.image.find_image(services.IMAGE_NAME)
     demo_conn.compute.rebuild_server(server, image=image.id)
     deadline = time.monotonic() + 120
@@ -112,10 +95,10 @@ def test_rebuild_gets_a_new_ec2_instance_and_ends_the_old(
         assert s.status != 'ERROR', s.fault
         assert time.monotonic() < deadline, s.status
         time.sleep(1)
-    (new,) = _ec2_of(ec2, server.id)
+    (new,) = ec2_of(ec2, [server.id])
     assert new['InstanceId'] != old['InstanceId']
     assert new['State']['Name'] == 'running'
-    assert _ec2_of(ec2, server.id, ('terminated',))[0]['InstanceId'] == \
+    assert ec2_of(ec2, [server.id], ('terminated',))[0]['InstanceId'] == \
         old['InstanceId']
 
 
@@ -125,14 +108,14 @@ def test_compute_killed_mid_spawn_leaves_no_ec2_instance_running(
     services.ec2_faults(mode='pending')
     server = _boot(demo_conn, made, status=None)
     deadline = time.monotonic() + 60
-    while not _ec2_of(ec2, server.id):
+    while not ec2_of(ec2, [server.id]):
         assert time.monotonic() < deadline, 'no EC2 launch'
         time.sleep(0.5)
     # nova-compute dies mid-spawn; EC2 comes back; it starts again.
     services.ec2_faults(mode='pass')
     restart_ec2_compute(admin_conn, sig=signal.SIGKILL,
-                        until=lambda: not _ec2_of(ec2, server.id))
-    assert _ec2_of(ec2, server.id, ('shutting-down', 'terminated'))
+                        until=lambda: not ec2_of(ec2, [server.id]))
+    assert ec2_of(ec2, [server.id], ('shutting-down', 'terminated'))
     # Nova put its instance right: ERROR, not BUILD forever.
     assert demo_conn.compute.get_server(server.id).status == 'ERROR'
 
@@ -145,8 +128,6 @@ def test_launch_whose_reply_is_lost_is_found_not_repeated(demo_conn, made,
     services.ec2_faults(mode='lose', action='RunInstances')
     server = _boot(demo_conn, made)
     services.ec2_faults(mode='pass')
-    (inst,) = _ec2_of(ec2, server.id)
+    (inst,) = ec2_of(ec2, [server.id])
     assert inst['State']['Name'] == 'running'
-    assert len(_ec2_of(ec2, server.id, ('pending', 'running', 'stopping',
-                                        'stopped', 'shutting-down',
-                                        'terminated'))) == 1
+    assert len(ec2_of(ec2, [server.id], states=None)) == 1

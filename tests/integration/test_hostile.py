@@ -10,7 +10,6 @@ import threading
 import time
 import uuid
 
-import boto3
 import pytest
 
 from burst_dashboard.api import burst as burst_api
@@ -23,26 +22,11 @@ from localcloud import services
 from tests.integration.conftest import aggregate as _aggregate
 from tests.integration.conftest import caps_provider
 from tests.integration.conftest import caps_usages
+from tests.integration.conftest import ec2_of
 from tests.integration.conftest import restart_ec2_compute
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ec2(local_cloud):
-    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
-                        region_name=paths.EC2_REGION,
-                        aws_access_key_id='t', aws_secret_access_key='x')
-
-
-def live_ec2(ec2, server_ids):
-    """Live EC2 instances tagged with these Nova instance ids."""
-    found = ec2.describe_instances(Filters=[
-        {'Name': 'tag:openstack:instance-id', 'Values': list(server_ids)},
-        {'Name': 'instance-state-name',
-         'Values': ['pending', 'running', 'stopping', 'stopped']}])
-    return [i for r in found['Reservations'] for i in r['Instances']]
 
 
 @pytest.fixture
@@ -100,7 +84,7 @@ def test_one_multi_create_cannot_pass_a_cap(
     # One EC2 instance per admitted server, none for the refused ones.
     assert sorted(i['Tags'] and next(
         t['Value'] for t in i['Tags'] if t['Key'] == 'openstack:instance-id')
-        for i in live_ec2(ec2, [s.id for s in made])) == \
+        for i in ec2_of(ec2, [s.id for s in made])) == \
         sorted(s.id for s in active)
     now = caps.public_pool(caps_usages(admin_conn))
     assert (now.instances, now.vcpus) == (held.instances + n,
@@ -118,7 +102,7 @@ def test_member_metadata_decides_no_price_cap_or_row(
     # Room for half an ec2.small more.
     _save(horizon_request, max_cost_per_hour='%.4f' % (
         (held[caps.COST] + one / 2) * policy.COST_UNIT))
-    (real,) = live_ec2(ec2, [first.id])
+    (real,) = ec2_of(ec2, [first.id])
     # The member relabels their burst server: the cheapest type, another
     # EC2 instance's id, made-up addresses.
     demo_conn.compute.set_server_metadata(first, **{

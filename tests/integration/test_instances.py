@@ -6,7 +6,6 @@ project member."""
 import time
 import uuid
 
-import boto3
 from django.test import override_settings
 import pytest
 
@@ -18,13 +17,6 @@ from tests.integration.conftest import ec2_through_proxy
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-def ec2():
-    return boto3.client('ec2', endpoint_url=paths.EC2_URL,
-                        region_name=paths.EC2_REGION,
-                        aws_access_key_id='t', aws_secret_access_key='x')
 
 
 def _ec2_id(ec2, server_id):

@@ -68,9 +68,8 @@ def hosts():
                          (EC2, 'ec2')]]
 
 
-def spec(vcpus=2, placement_spec=None, request_id=None):
+def spec(vcpus=2, placement_spec=None):
     ctx = nova_context.get_admin_context()
-    ctx.request_id = request_id or 'req-%s' % uuid.uuid4()
     specs = {policy.PLACEMENT_SPEC: placement_spec} if placement_spec else {}
     return objects.RequestSpec(
         context=ctx, instance_uuid=str(uuid.uuid4()), num_instances=1,
