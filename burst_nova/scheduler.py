@@ -44,12 +44,16 @@ _PLACEMENT_VERSION = '1.17'
 
 
 class _ProviderCache(object):
-    """Inventories and usages of resource providers, refetched only when a
-    provider's generation changes."""
+    """Inventories of resource providers, read again only when a provider's
+    generation changes (every inventory change bumps it), and their usages,
+    read on every call: Placement does not bump a generation when
+    allocations are deleted (DELETE /allocations/{consumer}, an instance
+    deleted), so a usage cached by generation would stay high after a
+    delete and keep bursting a cloud that has room again."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._by_uuid = {}   # uuid -> (generation, name, data)
+        self._by_uuid = {}   # uuid -> (generation, inventories)
 
     def providers(self, client, global_id):
         resp = client.get('/resource_providers',
@@ -61,40 +65,40 @@ class _ProviderCache(object):
         listed = resp.json()['resource_providers']
         with self._lock:
             known = dict(self._by_uuid)
-        stale = [rp for rp in listed
-                 if known.get(rp['uuid'], (None,))[0] != rp['generation']]
+        reads = [(rp['uuid'], 'usages') for rp in listed] + [
+            (rp['uuid'], 'inventories') for rp in listed
+            if known.get(rp['uuid'], (None,))[0] != rp['generation']]
 
-        def fetch(rp):
-            return self._fetch(client, global_id, rp['uuid'])
-        if len(stale) > 2:
-            # After a restart every provider is stale: read in parallel.
+        def fetch(read):
+            return self._fetch(client, global_id, *read)
+        if len(reads) > 2:
             with futures.ThreadPoolExecutor(max_workers=8) as pool:
-                fetched = list(pool.map(fetch, stale))
+                fetched = dict(zip(reads, pool.map(fetch, reads)))
         else:
-            fetched = [fetch(rp) for rp in stale]
-        for rp, data in zip(stale, fetched):
-            known[rp['uuid']] = (rp['generation'], rp['name'], data)
+            fetched = {read: fetch(read) for read in reads}
+        for rp in listed:
+            inventories = fetched.get((rp['uuid'], 'inventories'))
+            if inventories is not None:
+                known[rp['uuid']] = (rp['generation'], inventories)
         result = {rp['uuid']: (rp['name'],
                                rp.get('root_provider_uuid', rp['uuid']),
-                               known[rp['uuid']][2]) for rp in listed}
+                               {'inventories': known[rp['uuid']][1],
+                                'usages': fetched[(rp['uuid'], 'usages')]})
+                  for rp in listed}
         with self._lock:
             self._by_uuid = {uuid: known[uuid] for uuid in result}
         return result
 
     @staticmethod
-    def _fetch(client, global_id, uuid):
-        data = {}
-        for what in ('inventories', 'usages'):
-            resp = client.get('/resource_providers/%s/%s' % (uuid, what),
-                              microversion=_PLACEMENT_VERSION,
-                              global_request_id=global_id)
-            if not resp:
-                raise exception.NovaException(
-                    'Placement %s of %s failed: %s' % (
-                        what, uuid, resp.status_code))
-            body = resp.json()
-            data[what] = body.get(what, {})
-        return data
+    def _fetch(client, global_id, uuid, what):
+        resp = client.get('/resource_providers/%s/%s' % (uuid, what),
+                          microversion=_PLACEMENT_VERSION,
+                          global_request_id=global_id)
+        if not resp:
+            raise exception.NovaException(
+                'Placement %s of %s failed: %s' % (
+                    what, uuid, resp.status_code))
+        return resp.json().get(what, {})
 
 
 _LOOKUPS = {}

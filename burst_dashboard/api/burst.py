@@ -453,32 +453,35 @@ def compute_hosts(request):
             for uuid, host in nodes]
 
 
-_PROVIDERS = {}   # uuid -> (generation, inventories, usages)
-_PROVIDERS_LOCK = threading.Lock()
+_INVENTORIES = {}   # uuid -> (generation, inventories)
+_INVENTORIES_LOCK = threading.Lock()
 
 
 def _provider_data(request, generations):
-    """{uuid: (inventories, usages)}; only providers whose Placement
-    generation changed since the last page are read again (in parallel),
-    so the figures are always current. A generation changes with every
-    inventory or allocation change of its provider."""
-    with _PROVIDERS_LOCK:
-        known = dict(_PROVIDERS)
+    """{uuid: (inventories, usages)}, read in parallel. Inventories are read
+    again only when the provider's generation changed (every inventory
+    change bumps it); usages on every call, since Placement does not bump
+    a generation when allocations are deleted (an instance deleted)."""
+    with _INVENTORIES_LOCK:
+        known = dict(_INVENTORIES)
     stale = [uuid for uuid, gen in generations.items()
              if gen is None or known.get(uuid, (None,))[0] != gen]
+    uuids = list(generations)
     results = parallel(
-        [(read, request, uuid) for uuid in stale
-         for read in (placement.resource_provider_inventories,
-                      placement.resource_provider_usages)])
-    for i, uuid in enumerate(stale):
-        known[uuid] = (generations[uuid], results[2 * i], results[2 * i + 1])
-    with _PROVIDERS_LOCK:
+        [(placement.resource_provider_usages, request, uuid)
+         for uuid in uuids] +
+        [(placement.resource_provider_inventories, request, uuid)
+         for uuid in stale])
+    usages = dict(zip(uuids, results[:len(uuids)]))
+    for uuid, inventories in zip(stale, results[len(uuids):]):
+        known[uuid] = (generations[uuid], inventories)
+    with _INVENTORIES_LOCK:
         for uuid in stale:
             if generations[uuid] is not None:
-                _PROVIDERS[uuid] = known[uuid]
-        for gone in set(_PROVIDERS) - set(generations):
-            del _PROVIDERS[gone]
-    return {uuid: known[uuid][1:] for uuid in generations}
+                _INVENTORIES[uuid] = known[uuid]
+        for gone in set(_INVENTORIES) - set(generations):
+            del _INVENTORIES[gone]
+    return {uuid: (known[uuid][1], usages[uuid]) for uuid in generations}
 
 
 def availability_zones(request):

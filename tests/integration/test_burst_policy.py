@@ -77,6 +77,25 @@ def test_threshold_keeps_instances_local_then_bursts(
     assert len(live['Reservations']) == 1
 
 
+def test_room_freed_by_a_delete_is_used_again(
+        admin_conn, demo_conn, horizon_request, restore_policy, servers):
+    """Placement does not bump a provider's generation when allocations
+    are deleted: a scheduler that cached usages by generation kept
+    bursting after instances were deleted."""
+    private, _ = _pools(admin_conn, policy.BurstPolicy(enabled=True))
+    cap = private.capacity('MEMORY_MB')
+    # Room for exactly one more m1.large (8192 MiB) under the threshold.
+    threshold = 100.0 * (private.used('MEMORY_MB') + 1.5 * 8192) / cap
+    _save(horizon_request, enter_ram_pct='%.3f' % threshold,
+          enter_vcpu_pct=100, enter_disk_pct=100, exit_pct=5)
+    first = servers('m1.large')
+    assert first.compute_host in services.compute_hosts()
+    assert servers('m1.large').compute_host == paths.EC2_HOST
+    demo_conn.compute.delete_server(first)
+    services.wait_gone(demo_conn, first, wait=120)
+    assert servers('m1.large').compute_host in services.compute_hosts()
+
+
 def test_cap_refuses_burst_with_reason(admin_conn, horizon_request,
                                        restore_policy, servers):
     _, public = _pools(admin_conn, policy.BurstPolicy())

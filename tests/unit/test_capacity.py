@@ -549,15 +549,17 @@ class MemberAccessTests(test.TestCase):
 
 
 class ProviderCacheTests(test.TestCase):
-    """Per-provider reads happen again only for providers whose Placement
-    generation changed."""
+    """Inventories are read again only for providers whose Placement
+    generation changed; usages on every read, because deleting
+    allocations does not bump a provider's generation."""
 
     @test.create_mocks({api.placement: ['resource_providers',
                                         'resource_provider_inventories',
                                         'resource_provider_usages'],
                         api.nova: ['hypervisor_list']})
-    def test_only_changed_providers_are_read_again(self):
-        burst_api._PROVIDERS.clear()
+    def test_inventories_cached_by_generation_usages_always_read(self):
+        burst_api._INVENTORIES.clear()
+        self.addCleanup(burst_api._INVENTORIES.clear)
         providers = [{'uuid': 'c%d' % i, 'name': 'n%d' % i,
                       'generation': 1, 'parent_provider_uuid': None}
                      for i in range(3)]
@@ -570,12 +572,14 @@ class ProviderCacheTests(test.TestCase):
         self.mock_resource_provider_inventories.return_value = inv
         self.mock_resource_provider_usages.return_value = {'VCPU': 1}
         burst_api.compute_hosts(self.request)
-        self.assertEqual(3, self.mock_resource_provider_usages.call_count)
-        burst_api.compute_hosts(self.request)
-        self.assertEqual(3, self.mock_resource_provider_usages.call_count)
-        providers[1]['generation'] = 2
-        self.mock_resource_provider_usages.return_value = {'VCPU': 3}
+        self.assertEqual(3, self.mock_resource_provider_inventories.call_count)
+        # Same generations, fewer allocations (instances deleted): the
+        # usages are current, the inventories are not read again.
+        self.mock_resource_provider_usages.return_value = {'VCPU': 0}
         hosts = burst_api.compute_hosts(self.request)
-        self.assertEqual(4, self.mock_resource_provider_usages.call_count)
-        self.assertEqual([1, 3, 1], [h.used['VCPU'] for h in hosts])
-        burst_api._PROVIDERS.clear()
+        self.assertEqual([0, 0, 0], [h.used['VCPU'] for h in hosts])
+        self.assertEqual(3, self.mock_resource_provider_inventories.call_count)
+        providers[1]['generation'] = 2
+        burst_api.compute_hosts(self.request)
+        self.assertEqual(4, self.mock_resource_provider_inventories.call_count)
+        self.assertEqual(9, self.mock_resource_provider_usages.call_count)

@@ -45,6 +45,7 @@ class FakePlacement(object):
         for rp in self.rps:
             rp['root_provider_uuid'] = rp['uuid']
         self.caps_usages = caps_usages or {}
+        self.local_usages = dict(HOST['usages'])
 
     def get(self, url, microversion=None, global_request_id=None):
         if self.fail:
@@ -56,6 +57,8 @@ class FakePlacement(object):
             name = next(r['name'] for r in self.rps if r['uuid'] == uid)
             if name.startswith(caps.PROVIDER_PREFIX):
                 body = {'inventories': {}, 'usages': self.caps_usages}
+            elif what == 'usages':
+                body = {what: self.local_usages}
             else:
                 body = {what: HOST[what]}
         return mock.Mock(status_code=200, text=json.dumps(body),
@@ -114,6 +117,18 @@ def test_local_until_the_threshold_then_ec2(cloud):
         hosts(), spec(vcpus=8))) == LOCAL
     assert names(scheduler.BurstFilter().filter_all(
         hosts(), spec(vcpus=12))) == [EC2]
+
+
+def test_usages_are_current_after_deletes_at_the_same_generation(cloud):
+    # 28 of 32 vCPUs used: 2 more burst.
+    cloud.placement.local_usages['VCPU'] = 14
+    assert names(scheduler.BurstFilter().filter_all(
+        hosts(), spec(vcpus=2))) == [EC2]
+    # Instances deleted: Placement drops their allocations but leaves the
+    # providers' generations alone. The next request must see the room.
+    cloud.placement.local_usages['VCPU'] = 2
+    assert names(scheduler.BurstFilter().filter_all(
+        hosts(), spec(vcpus=2))) == LOCAL
 
 
 @pytest.mark.parametrize('bad', ['-5e400', 'inf', '1e999', 'x' * 300])
