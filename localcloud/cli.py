@@ -1,5 +1,6 @@
-"""python -m localcloud up | down | status | env | credentials"""
+"""python -m localcloud up | down | status | env | credentials | alarm"""
 import argparse
+import os
 import sys
 
 from localcloud import paths
@@ -71,6 +72,35 @@ def cmd_credentials(args):
     return 0
 
 
+def cmd_alarm(args):
+    import openstack
+
+    from localcloud import alarm
+    conn = openstack.connect(cloud=args.cloud)
+    kw = {'group': args.group, 'wait': args.wait}
+    try:
+        if args.action == 'scale-out':
+            done = alarm.scale_out(conn, args.stack, **kw)
+        elif args.action == 'scale-in':
+            done = alarm.scale_in(conn, args.stack, **kw)
+        else:
+            alarm.ramp(conn, args.stack, args.loads, args.per_member,
+                       high=args.high, low=args.low, **kw)
+            return 0
+    except alarm.AlarmError as e:
+        print('alarm: %s' % e, file=sys.stderr)
+        return 1
+    print('%s: %s' % (args.action, 'group resized' if done else
+                      'no change (at its size limit or cooling down)'))
+    for m in alarm.members(conn, args.stack, args.group):
+        print('  %s  %s  %s' % (m.server_id, m.zone, m.status))
+    return 0
+
+
+def _loads(text):
+    return [float(x) for x in text.split(',') if x.strip()]
+
+
 def main(argv=None):
     p = argparse.ArgumentParser(prog='python -m localcloud',
                                 description=__doc__)
@@ -87,6 +117,35 @@ def main(argv=None):
     e.add_argument('--cloud', default='burst-admin',
                    choices=['burst-admin', 'burst-demo'])
     sub.add_parser('credentials', help='Horizon URL and logins')
+    a = sub.add_parser(
+        'alarm', help='play the alarm of a Heat auto-scaling stack',
+        description='Signal the scaling policies of a stack made from '
+        'heat-templates/autoscaling.yaml, as a monitoring alarm would: '
+        'once (scale-out, scale-in), or along a simulated load ramp. '
+        'Scale-in marks the members on EC2 unhealthy first, so Heat '
+        'removes them before the local ones.')
+    a.add_argument('stack', help='stack name or ID')
+    a.add_argument('action', choices=['scale-out', 'scale-in', 'ramp'])
+    a.add_argument('--cloud', default='burst-demo',
+                   help='clouds.yaml entry whose token signals '
+                        '(default: burst-demo, the stack owner)')
+    a.add_argument('--group', default='group',
+                   help='the AutoScalingGroup resource (default: group)')
+    a.add_argument('--wait', type=int, default=300,
+                   help='seconds to wait for Heat to act on a signal')
+    a.add_argument('--loads', type=_loads,
+                   default=_loads('50,100,150,200,250,300,350,400,400,300,'
+                                  '200,100,50'),
+                   help='ramp: the simulated total load, step by step')
+    a.add_argument('--per-member', type=float, default=50.0,
+                   help='ramp: load one member carries at 100 %%')
+    a.add_argument('--high', type=float, default=80.0,
+                   help='ramp: scale out above this utilisation (%%)')
+    a.add_argument('--low', type=float, default=30.0,
+                   help='ramp: scale in below this utilisation (%%)')
     args = p.parse_args(argv)
+    if args.cmd == 'alarm':
+        os.environ.setdefault('OS_CLIENT_CONFIG_FILE', paths.CLOUDS_YAML)
     sys.exit({'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
-              'env': cmd_env, 'credentials': cmd_credentials}[args.cmd](args))
+              'env': cmd_env, 'credentials': cmd_credentials,
+              'alarm': cmd_alarm}[args.cmd](args))

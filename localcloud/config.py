@@ -42,8 +42,17 @@ region_name = {region}
                   pw=s['service'], region=paths.REGION, extra=extra)
 
 
+# Heat denies listing every project's stacks to everybody by default; the
+# plugin's admin Instances page needs it to show each instance's stack.
+HEAT_POLICY = """\
+"stacks:global_index": "rule:context_is_admin"
+"""
+
+
 def heat(s):
-    """heat.conf: heat-api (WSGI) and one heat-engine worker."""
+    """heat.conf: heat-api (WSGI) and one heat-engine worker; a policy file
+    that lets admins list every project's stacks."""
+    _write(etc('heat', 'policy.yaml'), HEAT_POLICY)
     _write(etc('heat', 'heat.conf'), """
 [DEFAULT]
 use_stderr = true
@@ -73,13 +82,15 @@ user_domain_name = Default
 [oslo_policy]
 enforce_scope = false
 enforce_new_defaults = false
+policy_file = {policy}
 """.format(transport=transport_url(), auth_key=s['heat_auth_key'][:32].ljust(
         32, 'x'), domain_admin=s['heat_domain_admin'], region=paths.REGION,
         db=paths.db_url('heat'), host=paths.HOST,
         port=paths.PORTS['heat-api'],
         paste=os.path.join(VENV_ETC, 'heat', 'api-paste.ini'),
         ks_root=paths.url('keystone'), ks=paths.KEYSTONE_URL,
-        pw=s['service']) + _authtoken('heat', s))
+        pw=s['service'], policy=etc('heat', 'policy.yaml')) +
+        _authtoken('heat', s))
 
 
 def transport_url():

@@ -45,6 +45,8 @@ EC2_URL = url('moto')
 EC2_PROXY_URL = url('ec2-proxy')
 MEMCACHED = '%s:%d' % (HOST, PORTS['memcached'])
 EC2_HOST = 'ec2-' + EC2_REGION
+# The burst aggregate's availability zone: the region, as members see it.
+EC2_ZONE = 'aws-' + EC2_REGION
 EC2_MANAGED_BY = 'burst-localcloud'
 
 

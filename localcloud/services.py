@@ -30,6 +30,9 @@ FLAVORS = [  # name, vCPUs, RAM MiB, disk GiB
 ]
 # Flavors pinned to EC2 (extra spec burst:placement=public).
 EC2_FLAVORS = [('ec2.small', 1, 2048, 20), ('ec2.medium', 2, 4096, 40)]
+# Flavors that keep their instances home (burst:placement=private), such as
+# the database of heat-templates/multi-tier.yaml.
+PRIVATE_FLAVORS = [('private.medium', 2, 4096, 40)]
 BURST_AGGREGATE = 'burst-ec2'
 DEFAULT_POLICY = policy.BurstPolicy(enabled=True, region=paths.EC2_REGION)
 IMAGE_NAME = 'burst-demo-image'
@@ -573,6 +576,11 @@ def setup_burst_aggregate(conn):
         agg = conn.compute.create_aggregate(name=BURST_AGGREGATE)
     if paths.EC2_HOST not in (agg.hosts or []):
         agg = conn.compute.add_host_to_aggregate(agg, paths.EC2_HOST)
+    if agg.availability_zone != paths.EC2_ZONE:
+        # Members see where their instances run (OS-EXT-AZ), in Horizon's
+        # Instances table and in stack outputs; hosts are for admins only.
+        agg = conn.compute.update_aggregate(
+            agg, availability_zone=paths.EC2_ZONE)
     if not any(k.startswith(policy.PREFIX) for k in agg.metadata or {}):
         conn.compute.set_aggregate_metadata(
             agg, policy.to_metadata(DEFAULT_POLICY))
@@ -581,13 +589,15 @@ def setup_burst_aggregate(conn):
 def setup_compute_resources(conn):
     """Flavors and the demo image, so Launch Instance works at once."""
     have = {f.name for f in conn.compute.flavors()}
-    for name, vcpus, ram, disk in FLAVORS + EC2_FLAVORS:
+    pinned = dict([(f[0], 'public') for f in EC2_FLAVORS] +
+                  [(f[0], 'private') for f in PRIVATE_FLAVORS])
+    for name, vcpus, ram, disk in FLAVORS + EC2_FLAVORS + PRIVATE_FLAVORS:
         if name not in have:
             fl = conn.compute.create_flavor(name=name, vcpus=vcpus, ram=ram,
                                             disk=disk, is_public=True)
-            if (name, vcpus, ram, disk) in EC2_FLAVORS:
+            if name in pinned:
                 conn.compute.create_flavor_extra_specs(
-                    fl, {policy.PLACEMENT_SPEC: 'public'})
+                    fl, {policy.PLACEMENT_SPEC: pinned[name]})
     demo = conn.identity.find_project('demo', ignore_missing=False)
     if not conn.network.find_network(DEMO_NET, project_id=demo.id):
         # Only a record in Neutron: the fake hypervisors send no traffic.

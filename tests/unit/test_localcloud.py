@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from localcloud import alarm
 from localcloud import cli
 from localcloud import paths
 from localcloud import procs
@@ -132,3 +133,32 @@ def test_memcached_is_the_clouds_own(state, monkeypatch):
     text = open(local).read()
     assert 'PyMemcacheCache' in text and paths.MEMCACHED in text
     assert 'FileBasedCache' not in text
+
+
+# ---------------------------------------------------------------- alarm
+@pytest.mark.parametrize('load,members,expected', [
+    (100, 1, alarm.SCALE_OUT),    # 200 % of one member
+    (80, 2, None),                # 80 %: not above the high threshold
+    (81, 2, alarm.SCALE_OUT),
+    (20, 2, alarm.SCALE_IN),      # 20 %
+    (10, 1, None),                # never below one member
+    (0, 0, None),
+    (5, 0, alarm.SCALE_OUT),
+])
+def test_alarm_follows_the_thresholds(load, members, expected):
+    assert alarm.alarm_for(load, members, per_member=50, high=80,
+                           low=30) == expected
+
+
+def test_scale_in_releases_ec2_members_first_newest_first():
+    members = [alarm.Member(name, 's-' + name, '2026-11-28T%s:00Z' % when,
+                            'CREATE_COMPLETE', zone)
+               for name, when, zone in [('a', '10:00', 'nova'),
+                                        ('b', '10:01', 'aws'),
+                                        ('c', '10:02', 'aws'),
+                                        ('d', '09:00', 'nova')]]
+    assert [x.name for x in alarm.release_order(members, ('aws',))] == \
+        ['c', 'b', 'd', 'a']
+    # Without EC2 members, Heat's own order: the oldest first.
+    assert [x.name for x in alarm.release_order(members, ('elsewhere',))] \
+        == ['d', 'a', 'b', 'c']
