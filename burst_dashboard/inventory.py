@@ -48,8 +48,8 @@ WHERE_EC2 = 'ec2'
 WHERE_ORPHAN = 'orphan'   # on EC2, unknown to Nova
 
 SHOW = ('all', 'local', 'ec2', 'drift', 'repatriate')
-SORT_KEYS = ('name', 'project', 'where', 'status', 'created', 'type',
-             'price', 'cost')
+SORT_KEYS = ('name', 'project', 'stack', 'where', 'status', 'created',
+             'type', 'price', 'cost')
 
 _STOPPED_AT = re.compile(r'\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) GMT\)')
 
@@ -101,6 +101,8 @@ class Row:
     ec2: Ec2Instance = None
     drift: list = dataclasses.field(default_factory=list)
     repatriate: bool = False
+    stack: str = None       # the Heat stack that made it (name), if any
+    stack_id: str = None
 
     @property
     def is_orphan(self):
@@ -381,10 +383,29 @@ def counts(rows):
     return result
 
 
-def select(rows, show='all', project=None, name=None):
+def mark_stacks(rows, stacks):
+    """Set each row's stack from ``stacks`` ({server ID: a Stack with id,
+    name and project_id}, as Heat records them). A stack of another
+    project than the server's is ignored: a stack can only make servers in
+    its own project."""
+    for row in rows:
+        stack = stacks.get(row.id) if not row.is_orphan else None
+        if stack is not None and stack.project_id == row.project_id:
+            row.stack, row.stack_id = stack.name, stack.id
+
+
+def _matches(value, *candidates):
+    """``value`` is empty, the ID (candidates[0]) or part of the name
+    (candidates[1]), case-insensitive."""
+    value = (value or '').strip().lower()
+    return not value or value == (candidates[0] or '').lower() or \
+        value in (candidates[1] or '').lower()
+
+
+def select(rows, show='all', project=None, name=None, stack=None):
     """The rows one ``show`` filter (all, local, ec2 -- orphans included
-    --, drift, repatriate) lists, narrowed by project (id, or part of its
-    name) and by part of the name, both case-insensitive."""
+    --, drift, repatriate) lists, narrowed by project, by name and by
+    stack (each the ID or part of the name, case-insensitive)."""
     if show not in SHOW:
         raise ValueError('show must be one of %s' % ', '.join(SHOW))
     keep = {
@@ -394,13 +415,11 @@ def select(rows, show='all', project=None, name=None):
         'drift': lambda r: bool(r.drift),
         'repatriate': lambda r: r.repatriate,
     }[show]
-    project = (project or '').strip().lower()
-    name = (name or '').strip().lower()
     return [r for r in rows if keep(r) and
-            (not project or project == (r.project_id or '').lower() or
-             project in (r.project_name or '').lower()) and
-            (not name or name in (r.name or '').lower() or
-             name == (r.id or '').lower())]
+            _matches(project, r.project_id, r.project_name) and
+            _matches(name, r.id, r.name) and
+            (not stack or r.stack_id and _matches(stack, r.stack_id,
+                                                  r.stack))]
 
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
@@ -415,6 +434,8 @@ _SORT = {
                        r.id or ''),
     'price': lambda r: (r.hourly_price() or 0.0, r.id or ''),
     'cost': lambda r: (r.cost_so_far() or 0.0, r.id or ''),
+    'stack': lambda r: ((r.stack or '').lower(), (r.name or '').lower(),
+                        r.id or ''),
 }
 
 

@@ -21,6 +21,7 @@ from openstack_dashboard.api import keystone
 
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
+from burst_dashboard.api import heat
 from burst_dashboard.api import parallel
 from burst_dashboard import inventory
 from burst_nova.ec2 import TAG_MANAGED_BY
@@ -99,6 +100,22 @@ def _ec2_or_error(request, region, project_id=None):
         return [], why, ec2_api.outage(request, region)
 
 
+def _stacks_or_error(request, all_projects):
+    """({server ID: Stack}, None), or ({}, why) when Heat cannot be read:
+    the rows still render, without their stacks. ({}, None) for a cloud
+    without Heat."""
+    if not heat.is_enabled(request):
+        return {}, None
+    try:
+        return heat.server_stacks(request, all_projects), None
+    except heat.Forbidden:
+        return {}, _("Heat's policy does not let administrators list every "
+                     "project's stacks (stacks:global_index)")
+    except Exception as e:
+        LOG.warning('Could not read the stacks from Heat: %s', e)
+        return {}, _("Heat could not be read")
+
+
 def _projects(request):
     try:
         tenants, _more = keystone.tenant_list(request)
@@ -131,6 +148,7 @@ class Inventory:
     ec2_outage: object = None   # ec2_api.Outage: backing off from EC2
     policy_error: str = None    # why there is no policy (no aggregate)
     repatriation_error: str = None
+    stack_error: str = None     # why the stacks are not known
 
 
 def _now():
@@ -142,7 +160,7 @@ def admin_inventory(request):
     repatriation candidates."""
     region = region_name()
     (state, policy_error), servers, (described, ec2_error, outage), \
-        projects, hosts, zones = parallel([
+        projects, hosts, zones, (stacks, stack_error) = parallel([
             (_policy_state, request),
             (server_list, request, True),
             (_ec2_or_error, request, region),
@@ -150,7 +168,8 @@ def admin_inventory(request):
             (_or_none, burst_api.compute_hosts, 'the private pool',
              request),
             (_or_none, burst_api.availability_zones,
-             'the availability zones', request)])
+             'the availability zones', request),
+            (_stacks_or_error, request, True)])
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings
         # (a second describe only for this misconfiguration).
@@ -165,8 +184,10 @@ def admin_inventory(request):
                           price_of(region, described), _now(),
                           burst_hosts=burst_hosts, projects=projects,
                           ec2_read=not ec2_error)
+    inventory.mark_stacks(rows, stacks)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
-                       ec2_outage=outage, policy_error=policy_error)
+                       ec2_outage=outage, policy_error=policy_error,
+                       stack_error=stack_error)
     if state is None:
         return result
     if hosts is None:
@@ -206,9 +227,10 @@ def project_inventory(request):
     instances tagged with this project)."""
     region = region_name()
     project = request.user.project_id
-    servers, (described, ec2_error, outage) = parallel([
-        (server_list, request, False),
-        (_ec2_or_error, request, region, project)])
+    servers, (described, ec2_error, outage), (stacks, stack_error) = \
+        parallel([(server_list, request, False),
+                  (_ec2_or_error, request, region, project),
+                  (_stacks_or_error, request, False)])
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
     rows = inventory.join(servers, described, region,
@@ -216,5 +238,6 @@ def project_inventory(request):
                           burst_hosts=None, ec2_read=not ec2_error,
                           ec2_host_ids={inventory.host_id(project, host)
                                         for host in ec2_hosts()})
+    inventory.mark_stacks(rows, stacks)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error,
-                     ec2_outage=outage)
+                     ec2_outage=outage, stack_error=stack_error)

@@ -10,6 +10,7 @@ from openstack_dashboard.api import keystone
 from openstack_dashboard.test import helpers as test
 
 from burst_dashboard.api import burst as burst_api
+from burst_dashboard.api import heat
 from burst_dashboard.api import instances as instances_api
 from burst_nova import policy
 from tests.unit import factories
@@ -19,6 +20,7 @@ SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',
 ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
                burst_api: ['policy_get', 'compute_hosts',
                            'availability_zones'],
+               heat: ['server_stacks', 'is_enabled'],
                keystone: ['tenant_list']}
 GOOD = {'enabled': 'true', 'enter_vcpu_pct': '80', 'enter_ram_pct': '80',
         'enter_disk_pct': '80', 'exit_pct': '60', 'max_instances': '',
@@ -60,6 +62,9 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.mock_availability_zones.return_value = {'compute-1': 'az1'}
         self.mock_tenant_list.return_value = (
             [types.SimpleNamespace(id='p1', name='alpha')], False)
+        self.mock_is_enabled.return_value = True
+        self.mock_server_stacks.return_value = {
+            'burst': heat.Stack('s1', 'shop', 'p1')}
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_one_list_and_one_describe_joined(self):
@@ -74,6 +79,22 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual('alpha', rows['loc'].project_name)
         self.assertTrue(rows['burst'].repatriate)
         self.assertIsNone(inv.ec2_error)
+        self.mock_server_stacks.assert_called_once_with(self.request, True)
+        self.assertEqual(('shop', 's1'), (rows['burst'].stack,
+                                          rows['burst'].stack_id))
+        self.assertIsNone(rows['loc'].stack)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_heat_unreadable_or_forbidden_is_a_reason(self):
+        for error, reason in (
+                (heat.Forbidden(), 'stacks:global_index'),
+                (ConnectionError('heat down'), 'Heat could not be read')):
+            self._mock()
+            self.mock_server_stacks.side_effect = error
+            inv = instances_api.admin_inventory(self.request)
+            self.assertIn(reason, str(inv.stack_error))
+            self.assertEqual(2, len(inv.rows))
+            self.assertFalse(any(r.stack for r in inv.rows))
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_ec2_unreadable_is_a_reason_not_drift(self):
@@ -124,14 +145,20 @@ class AdminInventoryTests(test.BaseAdminViewTests):
 @override_settings(BURST_DASHBOARD=SETTINGS)
 class ProjectInventoryTests(test.TestCase):
 
-    @test.create_mocks({instances_api: ['server_list', 'ec2_describe']})
+    @test.create_mocks({instances_api: ['server_list', 'ec2_describe'],
+                        heat: ['server_stacks', 'is_enabled']})
     def test_own_project_only_and_ec2_filtered_by_it(self):
         self.request.user = auth_utils.get_user(self.request)  # the member
         project = self.request.user.project_id
         self.mock_server_list.return_value = [
             factories.server('mine', host=None, project=project)]
         self.mock_ec2_describe.side_effect = ConnectionError('down')
+        self.mock_is_enabled.return_value = True
+        self.mock_server_stacks.return_value = {
+            'mine': heat.Stack('s1', 'shop', project)}
         inv = instances_api.project_inventory(self.request)
+        self.mock_server_stacks.assert_called_once_with(self.request, False)
+        self.assertEqual('shop', inv.rows[0].stack)
         self.mock_server_list.assert_called_once_with(self.request, False)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', project)

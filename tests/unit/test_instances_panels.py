@@ -218,6 +218,32 @@ class AdminIndexTests(test.BaseAdminViewTests):
                                  'dir=desc&amp;project=demo&amp;name=burst"')
 
     @test.create_mocks(ADMIN_MOCKS)
+    def test_stack_column_filter_and_sort(self):
+        rows = _cloud()
+        web = instances_api.heat.Stack('s-1', 'shop-<b>web</b>', 'p-demo')
+        api = instances_api.heat.Stack('s-2', 'api', 'p-other')
+        inventory.mark_stacks(rows, {E1: web, E2: api, L1: web})
+        res = self._get('?stack=WEB', rows=rows)
+        self.assertEqual({E1, L1}, set(_ids(res)))
+        self.assertContains(res, 'shop-&lt;b&gt;web&lt;/b&gt;', count=2)
+        self.assertContains(res, '<input type="hidden" name="stack" '
+                                 'value="WEB">', html=True)
+        res = self._get('?stack=s-2', rows=rows)       # by ID
+        self.assertEqual([E2], _ids(res))
+        res = self._get('?sort=stack&dir=asc', rows=rows)
+        self.assertEqual([ORPHAN, E2, L1, E1], _ids(res))
+        param = 'burst_admin_instances__filter_burst_admin_instances__q'
+        self.client.post(ADMIN_URL, {param: 'api', param + '_field': 'stack'})
+        self.assertEqual([E2], _ids(self.client.get(ADMIN_URL)))
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_stack_error_warns_and_lists(self):
+        res = self._get(stack_error='Heat could not be read')
+        self.assertEqual(4, len(_ids(res)))
+        self.assertContains(res, 'Heat could not be read: the Stack column '
+                                 'is empty.')
+
+    @test.create_mocks(ADMIN_MOCKS)
     def test_filter_box_is_server_side(self):
         self.mock_admin_inventory.return_value = _inventory(_cloud())
         param = 'burst_admin_instances__filter_burst_admin_instances__q'
@@ -484,6 +510,19 @@ class ProjectIndexTests(test.TestCase):
         self.assertNotContains(res, 'Repatriation candidates')
         self.assertNotContains(res, '<option value="project">')
         self.assertNotContains(res, 'Repatriate')
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_stack_members_with_their_places(self):
+        rows = self._rows()
+        inventory.mark_stacks(rows, {
+            r.id: instances_api.heat.Stack('s-1', 'shop', r.project_id)
+            for r in rows if r.id in (E1, L1)})
+        self.mock_project_inventory.return_value = _inventory(rows)
+        res = self.client.get(PROJECT_URL + '?stack=shop')
+        self.assertEqual({E1, L1}, set(_ids(res)))
+        self.assertContains(res, '<td class="normal_column">shop</td>',
+                            html=True, count=2)
+        self.assertContains(res, 'EC2: us-east-1', count=1)
 
     @test.create_mocks(PROJECT_MOCKS)
     def test_show_and_paging(self):

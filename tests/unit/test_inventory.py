@@ -2,6 +2,7 @@
 drift, repatriation, filters, sorting and paging (pure, no clouds)."""
 import datetime
 import hashlib
+import types
 
 import pytest
 
@@ -284,3 +285,16 @@ def test_join_of_1000_servers_and_400_ec2_instances():
                           burst_hosts={'ec2-us-east-1'})
     c = inventory.counts(rows)
     assert (c['local'], c['ec2'], c['drift']) == (600, 400, 0)
+
+
+def test_stacks_marked_only_within_the_servers_project():
+    stack = types.SimpleNamespace(id='s1', name='web', project_id='p1')
+    by_id = join([server('a', project='p1'), server('b', project='p2')], [])
+    rows = list(by_id.values())
+    inventory.mark_stacks(rows, {'a': stack, 'b': stack})
+    assert (by_id['a'].stack, by_id['a'].stack_id) == ('web', 's1')
+    # a stack of p1 cannot have made p2's server: ignored
+    assert by_id['b'].stack is None
+    assert [r.id for r in inventory.select(rows, stack='WE')] == ['a']
+    assert [r.id for r in inventory.select(rows, stack='s1')] == ['a']
+    assert inventory.select(rows, stack='db') == []

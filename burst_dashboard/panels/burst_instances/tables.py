@@ -11,6 +11,7 @@ class ProjectInventoryFilterAction(tables.FilterAction):
     filter_type = 'server'
     filter_choices = (
         (base.NAME, _("Name or ID ="), True),
+        (base.STACK, _("Stack (name or ID) ="), True),
     )
 
 
@@ -23,6 +24,6 @@ class ProjectInventoryTable(base.InventoryTable):
         name = 'burst_project_instances'
         verbose_name = _("Instances, local and on EC2")
         table_actions = (ProjectInventoryFilterAction,)
-        columns = ('name', 'where', 'status', 'flavor', 'ec2_id', 'ec2_type',
-                   'zone', 'private_ip', 'public_ip', 'ec2_state',
+        columns = ('name', 'stack', 'where', 'status', 'flavor', 'ec2_id',
+                   'ec2_type', 'zone', 'private_ip', 'public_ip', 'ec2_state',
                    'launched', 'price', 'cost', 'drift')

@@ -31,7 +31,8 @@ from burst_dashboard import inventory
 LOG = logging.getLogger(__name__)
 
 # GET parameters of the list pages
-SHOW, SORT, DIR, PROJECT, NAME = 'show', 'sort', 'dir', 'project', 'name'
+SHOW, SORT, DIR = 'show', 'sort', 'dir'
+PROJECT, NAME, STACK = 'project', 'name', 'stack'
 MARKER, PREV_MARKER = 'marker', 'prev_marker'
 ASC, DESC = 'asc', 'desc'
 DEFAULT_SORT = 'created'
@@ -50,6 +51,7 @@ SHOW_LABELS = {
 SORT_LABELS = {
     'name': _("Name"),
     'project': _("Project"),
+    'stack': _("Stack"),
     'where': _("Where"),
     'status': _("Status"),
     'created': _("Created"),
@@ -152,6 +154,10 @@ def project(row):
     return row.project_name or row.project_id
 
 
+def stack(row):
+    return row.stack
+
+
 def detail_link(url_name):
     def link(row):
         if row.is_orphan or not row.id:
@@ -181,6 +187,7 @@ class InventoryTable(tables.DataTable):
     sort one page)."""
     name = tables.WrappingColumn('name', verbose_name=_("Name"),
                                  sortable=False)
+    stack = tables.Column(stack, verbose_name=_("Stack"), sortable=False)
     where = tables.Column(where, verbose_name=_("Where"), sortable=False)
     status = tables.Column(status, verbose_name=_("Status"), sortable=False)
     flavor = tables.Column('flavor', verbose_name=_("Flavor"),
@@ -216,7 +223,7 @@ class InventoryTable(tables.DataTable):
 
     def __init__(self, request, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        # The list's GET parameters (show, sort, dir, project, name) as
+        # The list's GET parameters (show, sort, dir, filters) as
         # the view understood them: kept in the pager links and redirects.
         self.list_params = []
 
@@ -250,7 +257,7 @@ class InventoryView(tables.DataTableView):
     show_choices = inventory.SHOW
     sort_choices = inventory.SORT_KEYS
     # What the filter box and the GET parameters can narrow by.
-    filter_fields = (NAME,)
+    filter_fields = (NAME, STACK)
     show_ec2_reason = True     # admins see why EC2 could not be read
     _prev = _more = False
 
@@ -330,6 +337,7 @@ class InventoryView(tables.DataTableView):
         self.project = self._filter_value(PROJECT) \
             if PROJECT in self.filter_fields else None
         self.name = self._filter_value(NAME)
+        self.stack = self._filter_value(STACK)
         self.table.list_params = [
             (SHOW, self.show), (SORT, self.sort), (DIR, self.direction)
         ] + self._from_get
@@ -349,7 +357,7 @@ class InventoryView(tables.DataTableView):
         self.all_rows = self.visible_rows(self.inventory)
         self._warn(self.inventory)
         rows = inventory.select(self.all_rows, self.show, self.project,
-                                self.name)
+                                self.name, self.stack)
         rows = inventory.order(rows, self.sort, self.direction == DESC)
         marker = self.request.GET.get(MARKER)
         prev_marker = self.request.GET.get(PREV_MARKER)
@@ -365,6 +373,9 @@ class InventoryView(tables.DataTableView):
         return shown
 
     def _warn(self, inv):
+        if inv.stack_error:
+            messages.warning(self.request, _(
+                "%s: the Stack column is empty.") % inv.stack_error)
         if not inv.ec2_error:
             return
         outage = getattr(inv, 'ec2_outage', None)
@@ -407,7 +418,7 @@ class InventoryView(tables.DataTableView):
         rows = getattr(self, 'all_rows', [])
         counts = inventory.counts(inventory.select(
             rows, 'all', getattr(self, 'project', None),
-            getattr(self, 'name', None)))
+            getattr(self, 'name', None), getattr(self, 'stack', None)))
         context['show_tabs'] = [
             {'key': key, 'label': SHOW_LABELS[key], 'count': counts[key],
              'url': self._url(show=key),
@@ -421,7 +432,8 @@ class InventoryView(tables.DataTableView):
             'sort': getattr(self, 'sort', DEFAULT_SORT),
             'dir': getattr(self, 'direction', DESC),
             'project': dict(getattr(self, '_from_get', ())).get(PROJECT),
-            'name': dict(getattr(self, '_from_get', ())).get(NAME)}
+            'name': dict(getattr(self, '_from_get', ())).get(NAME),
+            'stack': dict(getattr(self, '_from_get', ())).get(STACK)}
         context['inventory'] = getattr(self, 'inventory', None)
         context['read_at'] = getattr(self, 'read_at', None)
         context['ec2_summary'] = ec2_summary(rows)

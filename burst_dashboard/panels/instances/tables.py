@@ -11,6 +11,7 @@ class AdminInventoryFilterAction(tables.FilterAction):
     filter_type = 'server'
     filter_choices = (
         (base.NAME, _("Name or ID ="), True),
+        (base.STACK, _("Stack (name or ID) ="), True),
         (base.PROJECT, _("Project (name or ID) ="), True),
     )
 
@@ -30,7 +31,7 @@ class AdminInventoryTable(base.InventoryTable):
         name = 'burst_admin_instances'
         verbose_name = _("Instances, local and on EC2")
         table_actions = (AdminInventoryFilterAction,)
-        columns = ('name', 'project', 'where', 'status', 'flavor', 'ec2_id',
-                   'ec2_type', 'zone', 'private_ip', 'public_ip',
+        columns = ('name', 'project', 'stack', 'where', 'status', 'flavor',
+                   'ec2_id', 'ec2_type', 'zone', 'private_ip', 'public_ip',
                    'ec2_state', 'launched', 'price', 'cost', 'drift',
                    'repatriate')

@@ -11,7 +11,7 @@ class IndexView(base.InventoryView):
     table_class = inventory_tables.AdminInventoryTable
     template_name = 'burst_dashboard/instances/index.html'
     page_title = _("Burst Instances")
-    filter_fields = (base.NAME, base.PROJECT)
+    filter_fields = (base.NAME, base.PROJECT, base.STACK)
 
     def load_inventory(self):
         return instances_api.admin_inventory(self.request)
