@@ -103,6 +103,26 @@ def aggregate(conn):
                 if a.name == services.BURST_AGGREGATE)
 
 
+def pools(admin_conn, pol):
+    """Private pool from Placement, public pool from what the EC2 instances
+    hold of the caps in Placement, as the filter counts them."""
+    from burst_nova import caps
+    burst_hosts = set(aggregate(admin_conn).hosts or [])
+    hosts = []
+    for rp in admin_conn.placement.resource_providers():
+        inv = {i.resource_class: {
+            'total': i.total, 'reserved': i.reserved,
+            'allocation_ratio': i.allocation_ratio, 'max_unit': i.max_unit}
+            for i in admin_conn.placement.resource_provider_inventories(rp)}
+        if 'VCPU' not in inv or rp.name in burst_hosts:
+            continue
+        usages = admin_conn.placement.get(
+            '/resource_providers/%s/usages' % rp.id).json()['usages']
+        hosts.append(policy.host_from_placement(rp.name, inv, usages))
+    return (policy.private_hosts(hosts, burst_hosts, pol),
+            caps.public_pool(caps_usages(admin_conn)))
+
+
 def _request(local_cloud, username, project):
     from django.test import RequestFactory
     from keystoneauth1.identity import v3

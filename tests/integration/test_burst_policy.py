@@ -7,7 +7,6 @@ import boto3
 import pytest
 
 from burst_dashboard.api import burst as burst_api
-from burst_nova import caps
 from burst_nova import policy
 from burst_nova import prices
 from localcloud import paths
@@ -15,29 +14,10 @@ from localcloud import procs
 from localcloud import services
 
 from tests.integration.conftest import aggregate as _aggregate
-from tests.integration.conftest import caps_usages
+from tests.integration.conftest import pools as _pools
 from tests.integration.conftest import save_policy as _save
 
 pytestmark = pytest.mark.integration
-
-
-def _pools(admin_conn, pol):
-    """Private pool from Placement, public pool from what the EC2 instances
-    hold of the caps in Placement, as the filter counts them."""
-    burst_hosts = set(_aggregate(admin_conn).hosts or [])
-    hosts = []
-    for rp in admin_conn.placement.resource_providers():
-        inv = {i.resource_class: {
-            'total': i.total, 'reserved': i.reserved,
-            'allocation_ratio': i.allocation_ratio, 'max_unit': i.max_unit}
-            for i in admin_conn.placement.resource_provider_inventories(rp)}
-        if 'VCPU' not in inv or rp.name in burst_hosts:
-            continue
-        usages = admin_conn.placement.get(
-            '/resource_providers/%s/usages' % rp.id).json()['usages']
-        hosts.append(policy.host_from_placement(rp.name, inv, usages))
-    return (policy.private_hosts(hosts, burst_hosts, pol),
-            caps.public_pool(caps_usages(admin_conn)))
 
 
 def test_threshold_keeps_instances_local_then_bursts(
