@@ -23,9 +23,9 @@ from nova import objects
 from nova.scheduler import filters as nova_filters
 from nova.scheduler import host_manager
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import policy
 from burst_nova import placement as burst_placement
-from burst_nova import policy
 from burst_nova import scheduler
 
 objects.register_all()

@@ -8,8 +8,12 @@ burst_opts = [
                help='Host aggregate holding the EC2 pseudo-hypervisors; '
                     'its burst:* metadata is the burst policy.'),
     cfg.DictOpt('price_overrides', default={},
+                deprecated_opts=[cfg.DeprecatedOpt('price_overrides',
+                                                   group='ec2')],
                 help='Hourly USD price per EC2 instance type '
-                     '(type:price,...) for the cost cap.'),
+                     '(type:price,...): for the cost cap and the choice of '
+                     'the cheapest type, in the scheduler filter and the '
+                     'EC2 driver alike.'),
     cfg.BoolOpt('use_pricing_api', default=True,
                 help='Ask the AWS Pricing API for prices (boto3 default '
                      'credential chain), else use the shipped table.'),

@@ -3,8 +3,8 @@ through the ``nova.api.extra_spec_validators`` entry point, so that Nova
 itself refuses a bad value."""
 from nova.api.validation.extra_specs import base
 
-from burst_nova import policy
-from burst_nova import prices
+from burst_core import policy
+from burst_core import prices
 
 EXTRA_SPEC_VALIDATORS = [
     base.ExtraSpecValidator(

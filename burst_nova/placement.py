@@ -13,7 +13,7 @@ from oslo_log import log as logging
 
 from nova import utils as nova_utils
 
-from burst_nova import caps
+from burst_core import caps
 from burst_nova import conf as burst_conf
 
 LOG = logging.getLogger(__name__)

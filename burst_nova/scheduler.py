@@ -10,15 +10,15 @@ nova.conf of nova-scheduler::
     [burst]
     aggregate_name = burst-ec2
 
-The decision is :func:`burst_nova.policy.decide`, the function the
+The decision is :func:`burst_core.policy.decide`, the function the
 dashboard's preview calls. Private utilisation is computed over the whole
 private pool from Placement (full hosts included), not only over the
-candidates Placement returned for this request; provider data is cached by
-Placement's resource provider generation, so each request costs one
-provider listing plus a refetch of the few providers that changed.
+candidates Placement returned for this request: each request costs one
+provider listing and the providers' usages (in parallel); inventories are
+cached by provider generation. Prices come from a price book refreshed in
+the background: no request waits for the AWS Pricing API.
 """
 from concurrent import futures
-import math
 import threading
 
 from oslo_config import cfg
@@ -29,11 +29,12 @@ from nova import objects
 from nova.scheduler import filters
 from nova.scheduler import utils as scheduler_utils
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import flavors
+from burst_core import policy
 from burst_nova import conf as burst_conf
 from burst_nova import placement as burst_placement
-from burst_nova import policy
-from burst_nova import prices
+from burst_nova import pricing
 
 LOG = logging.getLogger(__name__)
 CONF = cfg.CONF
@@ -101,41 +102,13 @@ class _ProviderCache(object):
         return resp.json().get(what, {})
 
 
-_LOOKUPS = {}
-
-
-def _pricing_client():
-    import boto3
-
-    from burst_nova.ec2 import client
-    return boto3.session.Session().client(
-        'pricing', region_name='us-east-1',
-        endpoint_url=CONF.burst.pricing_endpoint_url or None,
-        config=client.client_config(3, 5, 2, 'burst-scheduler'))
-
-
-def price_lookup(region):
-    """One PriceLookup per region for this scheduler process."""
-    if region not in _LOOKUPS:
-        _LOOKUPS[region] = prices.PriceLookup(
-            region, CONF.burst.price_overrides,
-            _pricing_client if CONF.burst.use_pricing_api else None)
-    return _LOOKUPS[region]
-
-
-def flavor_request(spec_obj, region, overrides):
+def flavor_request(spec_obj, region, book):
     """policy.Request for the flavor of a RequestSpec."""
     flavor = spec_obj.flavor
-    extra = flavor.extra_specs or {}
-    is_bfv = 'is_bfv' in spec_obj and spec_obj.is_bfv
-    disk = (0 if is_bfv else flavor.root_gb) + flavor.ephemeral_gb + \
-        int(math.ceil(flavor.swap / 1024.0))
-    itype, price = prices.estimate(region, flavor.vcpus, flavor.memory_mb,
-                                   extra, overrides, price_lookup(region))
-    return policy.Request(vcpus=flavor.vcpus, memory_mb=flavor.memory_mb,
-                          disk_gb=disk,
-                          placement=policy.request_placement(extra),
-                          hourly_price=price, instance_type=itype)
+    return flavors.request(
+        flavor.vcpus, flavor.memory_mb, flavor.root_gb, flavor.ephemeral_gb,
+        flavor.swap, flavor.extra_specs, region, book,
+        is_bfv='is_bfv' in spec_obj and spec_obj.is_bfv)
 
 
 class BurstRefusal(Exception):
@@ -199,7 +172,7 @@ class BurstFilter(filters.BaseHostFilter):
         ec2_candidates = [h for h in hosts if h.host in burst_hosts]
         pol = self._policy(burst_agg)
         req = flavor_request(spec_obj, pol.region,
-                             CONF.burst.price_overrides)
+                             pricing.lookup(pol.region).region_book())
         private, public = self._pools(ctx, aggs, burst_hosts, pol)
         decision = policy.decide(private, public, req, pol)
         if decision.target == 'local' and not local_candidates:
@@ -279,17 +252,15 @@ class BurstFilter(filters.BaseHostFilter):
     def _pools(self, ctx, aggs, burst_hosts, pol):
         providers = self._cache.providers(burst_placement.adapter(),
                                           ctx.global_id)
-        hosts, caps_usages = [], None
         caps_name = caps.provider_name(CONF.burst.aggregate_name)
-        for uuid, (name, root, data) in providers.items():
-            if name == caps_name:
-                caps_usages = data['usages']
-            if uuid != root or 'VCPU' not in data['inventories'] or \
-                    name in burst_hosts:
-                continue
-            usages = data['usages']
-            hosts.append(policy.host_from_placement(
-                name, data['inventories'], usages))
+        caps_usages = next((data['usages'] for name, _root, data
+                            in providers.values() if name == caps_name),
+                           None)
+        hosts = policy.hosts_from_placement(
+            [{'uuid': uuid, 'name': name, 'root_provider_uuid': root}
+             for uuid, (name, root, _data) in providers.items()],
+            {uuid: (data['inventories'], data['usages'])
+             for uuid, (_name, _root, data) in providers.items()})
         members = {a.name: set(a.hosts or []) for a in aggs}
         # Hosts in no zone aggregate are in Nova's default zone.
         zones = {h.name: CONF.default_availability_zone for h in hosts}

@@ -12,7 +12,7 @@ import time
 
 import requests
 
-from burst_nova import policy
+from burst_core import policy
 from localcloud import config
 from localcloud import paths
 from localcloud import procs

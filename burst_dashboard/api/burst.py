@@ -2,14 +2,13 @@
 pools its preview needs (Placement, Nova).
 
 The policy's rules (parse, validate, serialise, decide, preview) are
-:mod:`burst_nova.policy`'s; this module only reads and writes Nova and
+:mod:`burst_core.policy`'s; this module only reads and writes Nova and
 Placement for them.
 """
 import dataclasses
 import hashlib
 import json
 import logging
-import math
 import threading
 import urllib.parse
 
@@ -22,11 +21,13 @@ from openstack_dashboard.api import base
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
 
+from burst_core import caps
+from burst_core import flavors
+from burst_core import policy
+from burst_core import prices
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import parallel
-from burst_nova import caps
-from burst_nova import policy
-from burst_nova import prices
+from burst_nova import pricing
 
 LOG = logging.getLogger(__name__)
 
@@ -105,7 +106,7 @@ def price_lookup(region):
     as nova-scheduler's burst filter."""
     if region not in _LOOKUPS:
         use_api = _settings().get('use_pricing_api', True)
-        _LOOKUPS[region] = prices.PriceLookup(
+        _LOOKUPS[region] = pricing.PriceLookup(
             region, None, _pricing_client if use_api else None)
     _LOOKUPS[region].overrides = price_overrides()
     return _LOOKUPS[region]
@@ -420,6 +421,7 @@ class PreviewData:
     zones: dict          # host -> availability zone
     caps_usages: dict    # usages of the caps provider in Placement
     flavors: list        # flavors with their extra specs
+    book: prices.PriceBook = None   # prices of the policy's region
 
     def private_pool(self, burst_policy):
         return policy.private_hosts(
@@ -443,14 +445,13 @@ def compute_hosts(request):
     for h in hypervisors:
         host = (getattr(h, 'service_details', None) or {}).get('host')
         host_of[h.id] = host_of[h.name] = host or h.name
-    nodes = [(p['uuid'], host_of.get(p['uuid']) or host_of.get(p['name']))
-             for p in providers if p.get('parent_provider_uuid') is None]
-    nodes = [(uuid, host) for uuid, host in nodes if host]
+    nodes = {p['uuid']: host_of.get(p['uuid']) or host_of.get(p['name'])
+             for p in providers if p.get('parent_provider_uuid') is None}
+    nodes = {uuid: host for uuid, host in nodes.items() if host}
     generation = {p['uuid']: p.get('generation') for p in providers}
     data = _provider_data(request, {uuid: generation[uuid]
-                                    for uuid, _host in nodes})
-    return [policy.host_from_placement(host, *data[uuid])
-            for uuid, host in nodes]
+                                    for uuid in nodes})
+    return policy.hosts_from_placement(providers, data, nodes)
 
 
 _INVENTORIES = {}   # uuid -> (generation, inventories)
@@ -510,7 +511,7 @@ def flavor_list(request):
 def preview_data(request, state):
     """Read everything a preview of ``state``'s aggregate needs, in
     parallel."""
-    hosts, zones, usages, flavors = parallel([
+    hosts, zones, usages, flavor_objs = parallel([
         (compute_hosts, request),
         (availability_zones, request),
         (caps_usages, request),
@@ -518,24 +519,18 @@ def preview_data(request, state):
     return PreviewData(
         hosts=hosts, burst_hosts=set(state.aggregate.hosts or ()),
         aggregates={a.name: set(a.hosts or ()) for a in state.aggregates},
-        zones=zones, caps_usages=usages, flavors=list(flavors))
+        zones=zones, caps_usages=usages, flavors=list(flavor_objs),
+        book=price_lookup(state.policy.region).region_book())
 
 
-def flavor_request(flavor, region):
-    """policy.Request for one instance of a flavor (raises PolicyError for
-    a bad ``burst:placement``)."""
-    specs = dict(getattr(flavor, 'extra_specs', None) or {})
-    swap_gb = math.ceil((int(getattr(flavor, 'swap', 0) or 0)) / 1024.0)
-    vcpus, ram = flavor.vcpus, flavor.ram
-    instance_type, price = prices.estimate(region, vcpus, ram, specs,
-                                           price_overrides(),
-                                           price_lookup(region))
-    return policy.Request(
-        vcpus=vcpus, memory_mb=ram,
-        disk_gb=(flavor.disk or 0) + (
-            getattr(flavor, 'ephemeral', 0) or 0) + swap_gb,
-        placement=policy.request_placement(specs),
-        hourly_price=price, instance_type=instance_type)
+def flavor_request(flavor, region, book=None, is_bfv=False):
+    """policy.Request for one instance of a flavor, booted from an image
+    unless ``is_bfv`` (raises PolicyError for a bad ``burst:placement``)."""
+    return flavors.request(
+        flavor.vcpus, flavor.ram, flavor.disk,
+        getattr(flavor, 'ephemeral', 0), getattr(flavor, 'swap', 0),
+        getattr(flavor, 'extra_specs', None), region,
+        book or price_lookup(region).region_book(), is_bfv)
 
 
 @dataclasses.dataclass
@@ -559,7 +554,7 @@ def preview(data, burst_policy, placements=('public', 'auto')):
                                                       f.name)):
         specs = getattr(flavor, 'extra_specs', None) or {}
         try:
-            request = flavor_request(flavor, burst_policy.region)
+            request = flavor_request(flavor, burst_policy.region, data.book)
         except policy.PolicyError as e:
             rows.append(PreviewRow(
                 flavor, specs.get(policy.PLACEMENT_SPEC), None, None, 0, 0,
@@ -603,7 +598,7 @@ def flavor_headroom(data, burst_policy, quota_vcpus=None, limit=1000):
     at all (thresholds at 100 %), and how many EC2 can still take within the
     policy's caps and, when known, the vCPUs left in the EC2 quota.
 
-    Every count replays :func:`burst_nova.policy.preview` (the scheduler's
+    Every count replays :func:`burst_core.policy.preview` (the scheduler's
     decision) on copies of the pools.
     """
     private = data.private_pool(burst_policy)
@@ -616,7 +611,7 @@ def flavor_headroom(data, burst_policy, quota_vcpus=None, limit=1000):
     for flavor in sorted(data.flavors, key=lambda f: (f.vcpus, f.ram,
                                                       f.name)):
         try:
-            request = flavor_request(flavor, burst_policy.region)
+            request = flavor_request(flavor, burst_policy.region, data.book)
         except policy.PolicyError:
             continue
         if request.placement not in ('public', 'auto'):

@@ -29,9 +29,9 @@ from django.utils import formats
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from burst_core.tags import TAG_MANAGED_BY
 from burst_dashboard.api import parallel
 from burst_nova.ec2 import client
-from burst_nova.ec2 import TAG_MANAGED_BY
 
 LOG = logging.getLogger(__name__)
 

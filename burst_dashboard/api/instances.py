@@ -1,6 +1,6 @@
 """Every instance, local or on EC2: one Nova server list and one
 tag-filtered EC2 describe, read in parallel, joined by
-:mod:`burst_dashboard.inventory`.
+:mod:`burst_core.inventory`.
 
 Per page the backend sees a constant number of calls whatever the number
 of instances: the Nova list (Nova hands out at most ``[api] max_limit``
@@ -19,14 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from openstack_dashboard.api import _nova
 from openstack_dashboard.api import keystone
 
+from burst_core import inventory
+from burst_core import policy
+from burst_core.tags import TAG_MANAGED_BY
+from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import heat
 from burst_dashboard.api import parallel
-from burst_dashboard import inventory
-from burst_nova.ec2 import TAG_MANAGED_BY
-from burst_nova.ec2 import TAG_PROJECT
-from burst_nova import policy
 
 LOG = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def price_of(region, described):
     one book of burst_api's lookup (Pricing API where it answers, then the
     table, settings overrides first)."""
     return burst_api.price_lookup(region).book(
-        [i.get('InstanceType') for i in described]).hourly
+        [i.get('InstanceType') for i in described], wait=False).hourly
 
 
 @dataclasses.dataclass

@@ -43,10 +43,6 @@ ec2_opts = [
                     'per cloud, the same on all its EC2 computes, so that '
                     'clouds sharing an AWS account never claim each '
                     'other\'s instances.'),
-    cfg.DictOpt('price_overrides', default={},
-                help='Hourly USD price per instance type (type:price,...) '
-                     'overriding the shipped table when choosing the '
-                     'cheapest type.'),
     cfg.IntOpt('vcpu_quota', default=64, min=0,
                help='vCPUs reported when Service Quotas (L-1216C47A) does '
                     'not answer.'),

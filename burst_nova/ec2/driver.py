@@ -31,14 +31,16 @@ from nova.objects import fields as obj_fields
 from nova.virt import driver
 from nova.virt import hardware
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import policy
+from burst_core import prices
+from burst_core import tags
 from burst_nova import conf as burst_conf
 from burst_nova.ec2 import client
 from burst_nova.ec2 import conf as ec2_conf
 from burst_nova.ec2 import mapping
 from burst_nova import placement
-from burst_nova import policy
-from burst_nova import prices
+from burst_nova import pricing
 
 CONF = cfg.CONF
 ec2_conf.register_opts(CONF)
@@ -141,7 +143,7 @@ class EC2Driver(driver.ComputeDriver):
                           c.session_token))
 
     def _managed_filter(self, states=mapping.LIVE_STATES):
-        return [{'Name': 'tag:' + mapping.TAG_MANAGED_BY,
+        return [{'Name': 'tag:' + tags.TAG_MANAGED_BY,
                  'Values': [self._conf().managed_by]},
                 {'Name': 'instance-state-name', 'Values': list(states)}]
 
@@ -162,7 +164,7 @@ class EC2Driver(driver.ComputeDriver):
             return cached
         by_uuid = {}
         for inst in self._describe(self._managed_filter()):
-            uuid = mapping.tags_dict(inst).get(mapping.TAG_INSTANCE)
+            uuid = tags.tags_dict(inst).get(tags.TAG_INSTANCE)
             if uuid:
                 by_uuid[uuid] = inst
         self._cache = (time.monotonic(), by_uuid)
@@ -171,7 +173,7 @@ class EC2Driver(driver.ComputeDriver):
     def _ec2_instances_of(self, instance):
         """Live EC2 instances tagged with this Nova instance's UUID."""
         return self._describe(self._managed_filter() + [
-            {'Name': 'tag:' + mapping.TAG_INSTANCE,
+            {'Name': 'tag:' + tags.TAG_INSTANCE,
              'Values': [instance.uuid]}])
 
     def _one(self, instance):
@@ -318,7 +320,7 @@ class EC2Driver(driver.ComputeDriver):
         host = self._host or CONF.host
         try:
             live = self._describe(self._managed_filter() + [
-                {'Name': 'tag:' + mapping.TAG_COMPUTE_HOST,
+                {'Name': 'tag:' + tags.TAG_COMPUTE_HOST,
                  'Values': [host]}])
         except Exception as e:
             LOG.warning('Could not look for EC2 instances left by '
@@ -326,7 +328,7 @@ class EC2Driver(driver.ComputeDriver):
             return
         here = {i.uuid: i for i in instances}
         for ec2 in live:
-            uuid = mapping.tags_dict(ec2).get(mapping.TAG_INSTANCE)
+            uuid = tags.tags_dict(ec2).get(tags.TAG_INSTANCE)
             try:
                 why = self._stray(context, here.get(uuid), uuid, host)
                 if why:
@@ -381,7 +383,7 @@ class EC2Driver(driver.ComputeDriver):
             LOG.warning('Could not check the EC2 caps held by the existing '
                         'instances: %s', e)
             return
-        book = prices.PriceBook(c.region_name, c.price_overrides)
+        book = pricing.lookup(c.region_name).region_book()
         for inst in instances:
             if inst.uuid not in live or inst.vm_state == vm_states.BUILDING:
                 continue   # nothing runs (or bills), or spawn claims it
@@ -389,7 +391,7 @@ class EC2Driver(driver.ComputeDriver):
                 mapping.SYSTEM_METADATA_TYPE)
             price = book.hourly(itype) if itype else prices.estimate(
                 c.region_name, inst.flavor.vcpus, inst.flavor.memory_mb,
-                inst.flavor.extra_specs, c.price_overrides)[1]
+                inst.flavor.extra_specs, book)[1]
             try:
                 with self._caps_lock:
                     placement.claim_caps(
@@ -449,7 +451,7 @@ class EC2Driver(driver.ComputeDriver):
         return list(self._managed_instances())
 
     def list_instances(self):
-        return [mapping.tags_dict(i).get(mapping.TAG_INSTANCE_NAME, uuid)
+        return [tags.tags_dict(i).get(tags.TAG_INSTANCE_NAME, uuid)
                 for uuid, i in self._managed_instances().items()]
 
     def get_info(self, instance, use_cache=True):
@@ -481,7 +483,7 @@ class EC2Driver(driver.ComputeDriver):
         image_props = {k[len('image_'):]: v for k, v in
                        (instance.system_metadata or {}).items()
                        if k.startswith('image_')}
-        book = prices.PriceBook(c.region_name, c.price_overrides)
+        book = pricing.lookup(c.region_name).region_book()
         try:
             itype = self._instance_type(instance.flavor, book)
             ami = mapping.choose_ami(
@@ -489,7 +491,7 @@ class EC2Driver(driver.ComputeDriver):
                 c.image_ami_map, c.allowed_amis)
             # Nova accepts base64 wrapped over lines: so does this.
             user_data = base64.b64decode(instance.user_data or '')
-        except (mapping.NoInstanceType, mapping.NoImage) as e:
+        except (prices.NoInstanceType, mapping.NoImage) as e:
             self._abort(instance, str(e))
         except (binascii.Error, ValueError):
             self._abort(instance, 'the user data is not valid base64')
@@ -575,12 +577,12 @@ class EC2Driver(driver.ComputeDriver):
         background, unless the flavor pins a type the table lacks."""
         offered, from_table = self._offered_types(wait=False)
         try:
-            return mapping.choose_instance_type(
+            return prices.choose_instance_type(
                 flavor.vcpus, flavor.memory_mb, flavor.extra_specs, offered,
                 book)
-        except mapping.NoInstanceType:
+        except prices.NoInstanceType:
             if from_table:
-                return mapping.choose_instance_type(
+                return prices.choose_instance_type(
                     flavor.vcpus, flavor.memory_mb, flavor.extra_specs,
                     self._offered_types(), book)
             raise

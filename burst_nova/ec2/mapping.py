@@ -1,15 +1,12 @@
 """Pure translations between Nova and EC2: no I/O, no Nova services."""
 from nova.compute import power_state
 
-from burst_nova.prices import choose_instance_type  # noqa: F401
-from burst_nova.prices import NoInstanceType  # noqa: F401
-
-from burst_nova.ec2 import TAG_COMPUTE_HOST  # noqa: F401
-from burst_nova.ec2 import TAG_INSTANCE  # noqa: F401
-from burst_nova.ec2 import TAG_INSTANCE_NAME  # noqa: F401
-from burst_nova.ec2 import TAG_MANAGED_BY  # noqa: F401
-from burst_nova.ec2 import TAG_PROJECT  # noqa: F401
-from burst_nova.ec2 import TAG_USER  # noqa: F401
+from burst_core.tags import TAG_COMPUTE_HOST
+from burst_core.tags import TAG_INSTANCE
+from burst_core.tags import TAG_INSTANCE_NAME
+from burst_core.tags import TAG_MANAGED_BY
+from burst_core.tags import TAG_PROJECT
+from burst_core.tags import TAG_USER
 
 AMI_PROPERTY = 'ec2_ami_id'
 
@@ -55,10 +52,6 @@ def tag_specifications(instance, managed_by):
     tags = launch_tags(instance, managed_by)
     return [{'ResourceType': 'instance', 'Tags': tags},
             {'ResourceType': 'volume', 'Tags': tags}]
-
-
-def tags_dict(ec2_instance):
-    return {t['Key']: t['Value'] for t in ec2_instance.get('Tags', [])}
 
 
 def instance_types_from_describe(pages):

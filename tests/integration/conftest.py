@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from burst_nova import policy
+from burst_core import policy
 from localcloud import services
 
 
@@ -57,7 +57,7 @@ def ec2_of(ec2, server_ids, states=('pending', 'running', 'stopping',
 def caps_provider(conn):
     """UUID of the burst aggregate's caps provider in Placement, or None
     before the first claim."""
-    from burst_nova import caps
+    from burst_core import caps
     name = caps.provider_name(services.BURST_AGGREGATE)
     rps = conn.placement.get('/resource_providers?name=%s' % name).json()[
         'resource_providers']
@@ -106,7 +106,7 @@ def aggregate(conn):
 def pools(admin_conn, pol):
     """Private pool from Placement, public pool from what the EC2 instances
     hold of the caps in Placement, as the filter counts them."""
-    from burst_nova import caps
+    from burst_core import caps
     burst_hosts = set(aggregate(admin_conn).hosts or [])
     hosts = []
     for rp in admin_conn.placement.resource_providers():

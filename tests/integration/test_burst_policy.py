@@ -6,9 +6,9 @@ import uuid
 import boto3
 import pytest
 
+from burst_core import policy
+from burst_core import prices
 from burst_dashboard.api import burst as burst_api
-from burst_nova import policy
-from burst_nova import prices
 from localcloud import paths
 from localcloud import procs
 from localcloud import services

@@ -9,9 +9,9 @@ import boto3
 from django.test import override_settings
 import pytest
 
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
-from burst_nova import policy
 from localcloud import paths
 from localcloud import services
 

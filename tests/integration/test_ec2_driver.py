@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from burst_nova import prices
+from burst_core import prices
 from localcloud import paths
 from localcloud import procs
 from localcloud import services

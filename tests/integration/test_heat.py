@@ -13,11 +13,11 @@ from heatclient.common import template_format
 from openstack import exceptions
 import pytest
 
+from burst_core import policy
+from burst_core.tags import TAG_INSTANCE
+from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances as instances_api
-from burst_nova.ec2 import TAG_INSTANCE
-from burst_nova.ec2 import TAG_PROJECT
-from burst_nova import policy
 from localcloud import alarm
 from localcloud import paths
 from localcloud import services

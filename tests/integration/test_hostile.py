@@ -12,10 +12,10 @@ import uuid
 
 import pytest
 
+from burst_core import caps
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import instances as instances_api
-from burst_nova import caps
-from burst_nova import policy
 from localcloud import paths
 from localcloud import services
 

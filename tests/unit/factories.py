@@ -2,9 +2,9 @@
 from novaclient.v2 import aggregates
 from openstack.compute.v2 import flavor as sdk_flavor
 
+from burst_core import caps
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
-from burst_nova import caps
-from burst_nova import policy
 
 
 def aggregate(metadata, name='burst-ec2', agg_id=1,

@@ -12,13 +12,13 @@ from django.urls import reverse
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers as test
 
+from burst_core import policy
+from burst_core import prices
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.panels.capacity import summary
 from burst_dashboard.panels.capacity import tables
 from burst_dashboard.panels.capacity import views
-from burst_nova import policy
-from burst_nova import prices
 from tests.unit import factories
 
 INDEX_URL = reverse('horizon:admin:burst_capacity:index')

@@ -6,9 +6,9 @@ from unittest import mock
 
 import pytest
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import policy
 from burst_nova import placement
-from burst_nova import policy
 
 
 def test_inventories_stand_for_the_caps():

@@ -16,11 +16,11 @@ from nova.compute import power_state
 from nova import exception
 from nova import objects
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import policy
+from burst_core import prices
 from burst_nova.ec2 import driver as ec2_driver
 from burst_nova import placement
-from burst_nova import policy
-from burst_nova import prices
 
 objects.register_all()
 
@@ -175,7 +175,7 @@ def test_spawn_refuses_when_the_caps_cannot_be_held(drv, conf, problem,
         drv.claim.side_effect = placement.PlacementError('HTTP 503')
     else:
         drv.policy = policy.BurstPolicy(enabled=True, max_cost_per_hour=1)
-        conf.config(group='ec2', price_overrides={})
+        conf.config(group='burst', price_overrides={})
         drv._types = (time.monotonic(), {
             'zz9.odd': {'vcpus': 1, 'memory_mb': 2048, 'current': True,
                         'x86_64': True}})

@@ -6,9 +6,9 @@ import pytest
 
 from nova.compute import power_state
 
+from burst_core import prices
 from burst_nova.ec2 import client
 from burst_nova.ec2 import mapping
-from burst_nova import prices
 
 OFFERED = {
     't3.micro': {'vcpus': 2, 'memory_mb': 1024, 'current': True,
@@ -47,29 +47,29 @@ def test_power_state_of(state, expected):
     (1, 512, {'burst:instance_type': 'm5.large'}, 'm5.large'),  # pinned
 ])
 def test_choose_instance_type(vcpus, ram, specs, expected):
-    assert mapping.choose_instance_type(vcpus, ram, specs, OFFERED) == \
+    assert prices.choose_instance_type(vcpus, ram, specs, OFFERED) == \
         expected
 
 
 def test_cheapest_covering_type_wins_when_prices_known():
     book = prices.PriceBook('us-east-1', overrides={'m5.large': 0.001})
-    assert mapping.choose_instance_type(1, 512, {}, OFFERED, book) == \
+    assert prices.choose_instance_type(1, 512, {}, OFFERED, book) == \
         'm5.large'
     # Without an override the shipped table prices t3.micro below c7a.
     book = prices.PriceBook('us-east-1')
-    assert mapping.choose_instance_type(1, 512, {}, OFFERED, book) == \
+    assert prices.choose_instance_type(1, 512, {}, OFFERED, book) == \
         't3.micro'
 
 
 def test_pinned_type_not_offered_is_refused():
-    with pytest.raises(mapping.NoInstanceType, match='p5.48xlarge'):
-        mapping.choose_instance_type(
+    with pytest.raises(prices.NoInstanceType, match='p5.48xlarge'):
+        prices.choose_instance_type(
             1, 512, {'burst:instance_type': 'p5.48xlarge'}, OFFERED)
 
 
 def test_no_type_covers_flavor():
-    with pytest.raises(mapping.NoInstanceType, match='64 vCPUs'):
-        mapping.choose_instance_type(64, 1024, {}, OFFERED)
+    with pytest.raises(prices.NoInstanceType, match='64 vCPUs'):
+        prices.choose_instance_type(64, 1024, {}, OFFERED)
 
 
 def test_instance_types_from_describe():

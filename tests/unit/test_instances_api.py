@@ -9,10 +9,10 @@ from openstack_auth import utils as auth_utils
 from openstack_dashboard.api import keystone
 from openstack_dashboard.test import helpers as test
 
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import heat
 from burst_dashboard.api import instances as instances_api
-from burst_nova import policy
 from tests.unit import factories
 
 SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',

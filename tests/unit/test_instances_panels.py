@@ -1,6 +1,6 @@
 """Admin → Cloud Bursting → Instances and Project → Compute → Burst
 Instances: the pages against a mocked burst_dashboard.api.instances, with
-rows built by the real join (burst_dashboard.inventory.join) from Nova
+rows built by the real join (burst_core.inventory.join) from Nova
 server JSON and EC2 describe_instances items; who may see them (real
 policy check)."""
 import datetime
@@ -13,10 +13,10 @@ import pytest
 import horizon
 from openstack_dashboard.test import helpers as test
 
+from burst_core import inventory
+from burst_core.tags import TAG_INSTANCE
+from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import instances as instances_api
-from burst_dashboard import inventory
-from burst_nova.ec2 import TAG_INSTANCE
-from burst_nova.ec2 import TAG_PROJECT
 
 ADMIN_URL = reverse('horizon:admin:burst_instances:index')
 PROJECT_URL = reverse('horizon:project:burst_instances:index')

@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from burst_dashboard import inventory
-from burst_nova import policy
+from burst_core import inventory
+from burst_core import policy
 from tests.unit import factories
 
 UTC = datetime.timezone.utc

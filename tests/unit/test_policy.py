@@ -5,7 +5,7 @@ import decimal
 
 import pytest
 
-from burst_nova import policy
+from burst_core import policy
 
 ENABLED = policy.BurstPolicy(enabled=True, enter_vcpu_pct=80,
                              enter_ram_pct=80, enter_disk_pct=80,
@@ -432,15 +432,16 @@ def test_bad_placement_spec(extra_specs):
 def test_pricing_api_answer_parsed_and_preferred():
     import boto3
     from botocore.stub import Stubber
-    from burst_nova import prices
+    from burst_core import prices
+    from burst_nova import pricing
     client = boto3.client('pricing', region_name='us-east-1',
                           aws_access_key_id='a', aws_secret_access_key='b')
     product = ('{"terms": {"OnDemand": {"X": {"priceDimensions": {"Y": '
                '{"pricePerUnit": {"USD": "0.0123"}}}}}}}')
     with Stubber(client) as stub:
         stub.add_response('get_products', {'PriceList': [product]})
-        lookup = prices.PriceLookup('us-east-1', client_factory=lambda:
-                                    client)
+        lookup = pricing.PriceLookup('us-east-1', client_factory=lambda:
+                                     client)
         book = lookup.book(['t3.micro'])
     assert book.price('t3.micro') == (0.0123, 'pricing-api')
     assert book.price('m5.large')[1].startswith('table ')
@@ -449,14 +450,45 @@ def test_pricing_api_answer_parsed_and_preferred():
 
 
 def test_pricing_api_down_falls_back_to_table_and_backs_off():
-    from burst_nova import prices
+    from burst_core import prices
+    from burst_nova import pricing
     calls = []
 
     def broken():
         calls.append(1)
         raise RuntimeError('500')
-    lookup = prices.PriceLookup('us-east-1', client_factory=broken)
+    lookup = pricing.PriceLookup('us-east-1', client_factory=broken)
     assert lookup.book(['t3.micro']).price('t3.micro') == (
         0.0104, 'table %s' % prices.table_date())
     lookup.book(['t3.small'])
     assert len(calls) == 1 and not lookup.available()
+
+
+def test_pricing_api_never_waited_for_by_a_request():
+    import threading
+
+    from burst_core import prices
+    from burst_nova import pricing
+    answer, asked = threading.Event(), threading.Event()
+
+    class Slow(object):
+        def get_products(self, **kw):
+            asked.set()
+            answer.wait(10)
+            return {'PriceList': [
+                '{"terms": {"OnDemand": {"X": {"priceDimensions": {"Y": '
+                '{"pricePerUnit": {"USD": "0.5"}}}}}}}']}
+    lookup = pricing.PriceLookup('us-east-1', client_factory=Slow)
+    # The book comes at once, from the table, while the API is asked in
+    # the background.
+    book = lookup.book(['t3.micro'], wait=False)
+    assert book.price('t3.micro')[1] == 'table %s' % prices.table_date()
+    assert asked.wait(5)
+    answer.set()
+    for _ in range(100):
+        if lookup.book(['t3.micro'], wait=False).price('t3.micro')[1] == \
+                'pricing-api':
+            break
+        threading.Event().wait(0.05)
+    assert lookup.book(['t3.micro'], wait=False).price('t3.micro') == (
+        0.5, 'pricing-api')

@@ -13,7 +13,7 @@ import math
 import hypothesis
 from hypothesis import strategies as st
 
-from burst_nova import policy
+from burst_core import policy
 
 # No example database: it would write .hypothesis/ into the checkout.
 FAST = hypothesis.settings(max_examples=300, deadline=None, database=None)

@@ -13,9 +13,9 @@ from nova import context as nova_context
 from nova import exception
 from nova import objects
 
-from burst_nova import caps
+from burst_core import caps
+from burst_core import policy
 from burst_nova import placement
-from burst_nova import policy
 from burst_nova import scheduler
 
 objects.register_all()

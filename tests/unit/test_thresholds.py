@@ -18,9 +18,9 @@ from openstack.compute.v2 import flavor as sdk_flavor
 from openstack_dashboard import api
 from openstack_dashboard.test import helpers as test
 
+from burst_core import policy
+from burst_core import prices
 from burst_dashboard.api import burst as burst_api
-from burst_nova import policy
-from burst_nova import prices
 from tests.unit import factories
 
 INDEX_URL = reverse('horizon:admin:burst_thresholds:index')

@@ -1,14 +1,14 @@
 """Private and public capacity put into rows for the page: no I/O.
 
-Capacity is always :func:`burst_nova.policy.capacity_of` (Placement's
+Capacity is always :func:`burst_core.policy.capacity_of` (Placement's
 ``(total - reserved) * allocation_ratio``), summed by
-:class:`burst_nova.policy.PrivatePool`; this module only groups and labels.
+:class:`burst_core.policy.PrivatePool`; this module only groups and labels.
 """
 import dataclasses
 
 from django.utils.translation import gettext_lazy as _
 
-from burst_nova import policy
+from burst_core import policy
 
 UNITS = {'VCPU': _("vCPUs"), 'MEMORY_MB': _("GiB RAM"),
          'DISK_GB': _("GiB disk")}

@@ -7,11 +7,11 @@ from horizon import exceptions
 from horizon import messages
 from horizon import tables
 
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.panels.capacity import summary
 from burst_dashboard.panels.capacity import tables as capacity_tables
-from burst_nova import policy
 
 # The page waits at most this long for EC2 (its clients give up sooner:
 # 2 s to connect, 5 s to read, 2 attempts but no retry of a read timeout),
@@ -138,7 +138,7 @@ class IndexView(tables.MultiTableView):
             if self._public is not None:
                 region = self._public.region
                 book = burst_api.price_lookup(region).book(
-                    list(self._public.account_types))
+                    list(self._public.account_types), wait=False)
                 self._public_summary = summary.public_summary(
                     self._public, self._policy, book)
         return self._public_summary

@@ -1,7 +1,7 @@
 """What Admin → Cloud Bursting → Instances and Project → Compute → Burst
 Instances share: the cells of the inventory table, the table with its
 server-side pager, and the view that filters, sorts and pages the whole
-joined list (:mod:`burst_dashboard.inventory`) before rendering one page.
+joined list (:mod:`burst_core.inventory`) before rendering one page.
 
 Every value shown comes from Nova, EC2 or a user: it is rendered escaped
 (plain strings, or ``format_html`` with the values as arguments).
@@ -25,8 +25,8 @@ from horizon.utils import functions as utils
 from openstack_dashboard.dashboards.project.instances import \
     tables as nova_tables
 
+from burst_core import inventory
 from burst_dashboard.api import ec2 as ec2_api
-from burst_dashboard import inventory
 
 LOG = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from horizon import exceptions
 from horizon import forms
 from horizon import messages
 
+from burst_core import policy
 from burst_dashboard.api import burst as burst_api
-from burst_nova import policy
 
 
 def _pct(label):

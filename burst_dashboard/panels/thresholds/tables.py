@@ -3,8 +3,8 @@ from django.utils.translation import gettext_lazy as _
 
 from horizon import tables
 
+from burst_core import policy
 from burst_dashboard.panels.thresholds import panel
-from burst_nova import policy
 
 LABELS = {
     'enabled': _("Bursting enabled"),

@@ -12,10 +12,12 @@ import datetime
 import hashlib
 import re
 
-from burst_nova.ec2 import TAG_INSTANCE
-from burst_nova.ec2 import TAG_INSTANCE_NAME
-from burst_nova.ec2 import TAG_PROJECT
-from burst_nova import policy
+from burst_core import flavors
+from burst_core import policy
+from burst_core import tags
+from burst_core.tags import TAG_INSTANCE
+from burst_core.tags import TAG_INSTANCE_NAME
+from burst_core.tags import TAG_PROJECT
 
 # EC2 states
 LIVE = ('pending', 'running', 'stopping', 'stopped')
@@ -132,11 +134,6 @@ def parse_time(value):
     return parsed
 
 
-def tags_of(ec2_instance):
-    return {t.get('Key'): t.get('Value')
-            for t in ec2_instance.get('Tags') or ()}
-
-
 def stopped_at(ec2_instance):
     """When a stopped instance stopped, from its StateTransitionReason
     ("User initiated (2026-11-24 03:00:00 GMT)"), else None."""
@@ -183,7 +180,7 @@ def ec2_instance(raw, prices, now):
         zone=(raw.get('Placement') or {}).get('AvailabilityZone'),
         private_ip=raw.get('PrivateIpAddress'),
         public_ip=raw.get('PublicIpAddress'), state=state,
-        launch_time=launched, stopped_at=stopped, tags=tags_of(raw),
+        launch_time=launched, stopped_at=stopped, tags=tags.tags_dict(raw),
         hourly_price=price,
         cost_so_far=cost_so_far(price, state, launched, stopped, now))
 
@@ -203,7 +200,6 @@ def _placement(specs):
 def _server_row(server, projects):
     flavor = _flavor(server)
     project = server.get('tenant_id') or server.get('project_id')
-    swap_mb = int(flavor.get('swap') or 0)
     return Row(
         id=server.get('id'), name=server.get('name') or '',
         project_id=project, project_name=projects.get(project),
@@ -214,8 +210,9 @@ def _server_row(server, projects):
         flavor=flavor.get('original_name') or flavor.get('id'),
         vcpus=int(flavor.get('vcpus') or 0),
         memory_mb=int(flavor.get('ram') or 0),
-        disk_gb=int(flavor.get('disk') or 0) +
-        int(flavor.get('ephemeral') or 0) + -(-swap_mb // 1024),
+        disk_gb=flavors.disk_gb(flavor.get('disk'), flavor.get('ephemeral'),
+                                flavor.get('swap'),
+                                is_bfv=not server.get('image')),
         placement=_placement(flavor.get('extra_specs')),
         created=parse_time(server.get('created')))
 
@@ -354,7 +351,7 @@ def _orphan(inst, region, projects, duplicate_of=None):
 # ---------------------------------------------------------------- policy
 def mark_repatriation(rows, private, burst_policy):
     """Flag the burst instances that could come back under the exit
-    threshold together (:func:`burst_nova.policy.repatriation_candidates`),
+    threshold together (:func:`burst_core.policy.repatriation_candidates`),
     the most expensive first. Only running EC2 instances of Nova instances
     whose flavor may run locally are considered."""
     eligible = [r for r in rows if r.where == WHERE_EC2 and

@@ -495,6 +495,28 @@ def host_from_placement(name, inventories, usages):
                           and inventories[rc].get('max_unit')})
 
 
+def hosts_from_placement(providers, data, host_of=None):
+    """policy.Host for every compute node in Placement's answers: the root
+    providers with a VCPU inventory. ``providers`` as ``GET
+    /resource_providers`` lists them, ``data`` {uuid: (inventories,
+    usages)}, ``host_of`` {uuid: Nova host} where the provider's name is
+    not the host's (the nodes of one host); without an entry a provider
+    is named by itself."""
+    host_of = host_of or {}
+    hosts = []
+    for rp in providers:
+        uuid = rp['uuid']
+        if rp.get('parent_provider_uuid') or \
+                rp.get('root_provider_uuid', uuid) != uuid or \
+                uuid not in data:
+            continue
+        inventories, usages = data[uuid]
+        if 'VCPU' in inventories:
+            hosts.append(host_from_placement(
+                host_of.get(uuid) or rp['name'], inventories, usages))
+    return hosts
+
+
 def private_hosts(hosts, burst_hosts, policy, aggregates=None, zones=None):
     """The private pool: every compute host not in the burst aggregate,
     narrowed to the policy's aggregates/zones when it names any.

@@ -15,7 +15,7 @@ The usages of that provider are also the public pool the scheduler and
 the dashboard count: what the driver claimed from the flavor and the price
 book, never anything a project member can write.
 """
-from burst_nova import policy
+from burst_core import policy
 
 PROVIDER_PREFIX = 'burst-caps:'
 INSTANCES = 'CUSTOM_BURST_INSTANCES'
