@@ -15,7 +15,8 @@
 The fake hypervisors have no real network, but Nova refuses a port whose
 binding failed; this driver makes the binding succeed so that Horizon's
 Launch Instance (which asks for a network) works in the local cloud.
-Registered as ``localcloud_bind_any`` in setup.cfg; never for production.
+Registered as ``localcloud_bind_any`` by localcloud/entry_points (installed
+by scripts/install, not part of either distribution); never for production.
 """
 from neutron_lib.api.definitions import portbindings
 from neutron_lib import constants
