@@ -105,6 +105,11 @@ policy_file = {policy}
         _authtoken('heat', s))
 
 
+# [burst] usage_max_age of the local cloud's scheduler: tests wait this
+# long for the room a delete frees.
+USAGE_MAX_AGE = 2
+
+
 def transport_url():
     return 'rabbit://guest:guest@%s:%d/' % (paths.HOST,
                                             paths.PORTS['rabbitmq'])
@@ -265,9 +270,11 @@ available_filters = burst_nova.scheduler.BurstFilter
 enabled_filters = {filters}
 [burst]
 aggregate_name = burst-ec2
+usage_max_age = {usage_max_age}
 # moto has no Pricing API (it answers 500): prices come from the table.
 pricing_endpoint_url = {moto}
 """.format(etc=etc('nova'), api_db=paths.db_url('nova_api'),
+           usage_max_age=USAGE_MAX_AGE,
            cell_db=paths.db_url('nova_cell1'),
            filters=','.join(ENABLED_FILTERS),
            moto=paths.EC2_URL) + _authtoken('nova', s))

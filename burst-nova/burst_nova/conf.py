@@ -31,6 +31,12 @@ burst_opts = [
                      'credential chain), else use the shipped table.'),
     cfg.StrOpt('pricing_endpoint_url',
                help='Pricing API endpoint; unset for AWS itself.'),
+    cfg.FloatOpt('usage_max_age', default=5.0, min=0.0,
+                 help='Seconds the burst filter may count on the usages it '
+                      'read from Placement. A claim is seen at once (it '
+                      'bumps the provider generation); room freed by a '
+                      'delete, which does not, within this time. 0: read '
+                      'every usage for every request.'),
     cfg.FloatOpt('placement_timeout', default=5.0, min=0.1,
                  help='Seconds each Placement call of the burst filter and '
                       'of the EC2 driver\'s cap claim may take (connect '

@@ -26,12 +26,14 @@ The decision is :func:`burst_core.policy.decide`, the function the
 dashboard's preview calls. Private utilisation is computed over the whole
 private pool from Placement (full hosts included), not only over the
 candidates Placement returned for this request: each request costs one
-provider listing and the providers' usages (in parallel); inventories are
-cached by provider generation. Prices come from a price book refreshed in
-the background: no request waits for the AWS Pricing API.
+provider listing and the reads of providers whose generation changed;
+all usages are read again when older than ``[burst] usage_max_age``.
+Prices come from a price book refreshed in the background: no request
+waits for the AWS Pricing API.
 """
 from concurrent import futures
 import threading
+import time
 
 from oslo_config import cfg
 from oslo_log import log as logging
@@ -57,18 +59,21 @@ _PLACEMENT_VERSION = '1.17'
 
 
 class _ProviderCache(object):
-    """Inventories of resource providers, read again only when a provider's
-    generation changes (every inventory change bumps it), and their usages,
-    read on every call: Placement does not bump a generation when
-    allocations are deleted (DELETE /allocations/{consumer}, an instance
-    deleted), so a usage cached by generation would stay high after a
-    delete and keep bursting a cloud that has room again."""
+    """Inventories and usages of resource providers. A provider whose
+    generation changed (every inventory change and every allocation
+    written bumps it) is read again at once. Placement does not bump a
+    generation when allocations are deleted (DELETE
+    /allocations/{consumer}: an instance deleted), so usages are also
+    read again once they are older than ``[burst] usage_max_age``: room a
+    delete frees is seen within that time, and a request costs one
+    provider listing, not a read of every provider."""
 
     def __init__(self):
         self._lock = threading.Lock()
-        self._by_uuid = {}   # uuid -> (generation, inventories)
+        self._by_uuid = {}   # uuid -> (generation, inventories, usages)
+        self._usages_at = None   # monotonic time of the last full read
 
-    def providers(self, client, global_id):
+    def providers(self, client, global_id, usage_max_age=0.0):
         resp = client.get('/resource_providers',
                           microversion=_PLACEMENT_VERSION,
                           global_request_id=global_id)
@@ -76,11 +81,17 @@ class _ProviderCache(object):
             raise exception.NovaException(
                 'Placement provider listing failed: %s' % resp.status_code)
         listed = resp.json()['resource_providers']
+        now = time.monotonic()
         with self._lock:
             known = dict(self._by_uuid)
-        reads = [(rp['uuid'], 'usages') for rp in listed] + [
-            (rp['uuid'], 'inventories') for rp in listed
-            if known.get(rp['uuid'], (None,))[0] != rp['generation']]
+            all_usages = self._usages_at is None or \
+                now - self._usages_at >= usage_max_age
+        stale = {rp['uuid'] for rp in listed
+                 if known.get(rp['uuid'], (None,))[0] != rp['generation']}
+        reads = [(rp['uuid'], 'inventories') for rp in listed
+                 if rp['uuid'] in stale] + \
+            [(rp['uuid'], 'usages') for rp in listed
+             if all_usages or rp['uuid'] in stale]
 
         def fetch(read):
             return self._fetch(client, global_id, *read)
@@ -90,16 +101,20 @@ class _ProviderCache(object):
         else:
             fetched = {read: fetch(read) for read in reads}
         for rp in listed:
-            inventories = fetched.get((rp['uuid'], 'inventories'))
-            if inventories is not None:
-                known[rp['uuid']] = (rp['generation'], inventories)
+            uuid = rp['uuid']
+            old = known.get(uuid, (None, None, None))
+            known[uuid] = (rp['generation'],
+                           fetched.get((uuid, 'inventories'), old[1]),
+                           fetched.get((uuid, 'usages'), old[2]))
         result = {rp['uuid']: (rp['name'],
                                rp.get('root_provider_uuid', rp['uuid']),
                                {'inventories': known[rp['uuid']][1],
-                                'usages': fetched[(rp['uuid'], 'usages')]})
+                                'usages': known[rp['uuid']][2]})
                   for rp in listed}
         with self._lock:
             self._by_uuid = {uuid: known[uuid] for uuid in result}
+            if all_usages:
+                self._usages_at = now
         return result
 
     @staticmethod
@@ -263,7 +278,8 @@ class BurstFilter(filters.BaseHostFilter):
 
     def _pools(self, ctx, aggs, burst_hosts, pol):
         providers = self._cache.providers(burst_placement.adapter(),
-                                          ctx.global_id)
+                                          ctx.global_id,
+                                          CONF.burst.usage_max_age)
         caps_name = caps.provider_name(CONF.burst.aggregate_name)
         caps_usages = next((data['usages'] for name, _root, data
                             in providers.values() if name == caps_name),

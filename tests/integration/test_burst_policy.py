@@ -13,6 +13,7 @@
 """Burst thresholds really steer placement: the policy set through the
 plugin's API layer is what nova-scheduler's BurstFilter obeys."""
 import dataclasses
+import time
 import uuid
 
 import boto3
@@ -21,6 +22,7 @@ import pytest
 from burst_core import policy
 from burst_core import prices
 from burst_dashboard.api import burst as burst_api
+from localcloud import config
 from localcloud import paths
 from localcloud import procs
 from localcloud import services
@@ -85,6 +87,8 @@ def test_room_freed_by_a_delete_is_used_again(
     assert servers('m1.large').compute_host == paths.EC2_HOST
     demo_conn.compute.delete_server(first)
     services.wait_gone(demo_conn, first, wait=120)
+    # The scheduler counts on usages up to [burst] usage_max_age old.
+    time.sleep(config.USAGE_MAX_AGE + 0.5)
     assert servers('m1.large').compute_host in services.compute_hosts()
 
 

@@ -131,16 +131,33 @@ def test_local_until_the_threshold_then_ec2(cloud):
         hosts(), spec(vcpus=12))) == [EC2]
 
 
-def test_usages_are_current_after_deletes_at_the_same_generation(cloud):
-    # 28 of 32 vCPUs used: 2 more burst.
-    cloud.placement.local_usages['VCPU'] = 14
-    assert names(scheduler.BurstFilter().filter_all(
-        hosts(), spec(vcpus=2))) == [EC2]
-    # Instances deleted: Placement drops their allocations but leaves the
-    # providers' generations alone. The next request must see the room.
-    cloud.placement.local_usages['VCPU'] = 2
-    assert names(scheduler.BurstFilter().filter_all(
-        hosts(), spec(vcpus=2))) == LOCAL
+def test_room_freed_by_deletes_is_seen_within_usage_max_age(cloud):
+    scheduler.CONF.set_override('usage_max_age', 5.0, group='burst')
+    clock = [1000.0]
+    with mock.patch.object(scheduler.time, 'monotonic',
+                           side_effect=lambda: clock[0]):
+        # 28 of 32 vCPUs used: 2 more burst.
+        cloud.placement.local_usages['VCPU'] = 14
+        assert names(scheduler.BurstFilter().filter_all(
+            hosts(), spec(vcpus=2))) == [EC2]
+        # Instances deleted: Placement drops their allocations but leaves
+        # the providers' generations alone. Within usage_max_age the
+        # filter may still count them ...
+        cloud.placement.local_usages['VCPU'] = 2
+        clock[0] += 4.9
+        assert names(scheduler.BurstFilter().filter_all(
+            hosts(), spec(vcpus=2))) == [EC2]
+        # ... not after it: the room is used again.
+        clock[0] += 0.2
+        assert names(scheduler.BurstFilter().filter_all(
+            hosts(), spec(vcpus=2))) == LOCAL
+        # A claim bumps the generation: seen at once, whatever the age.
+        cloud.placement.local_usages['VCPU'] = 14
+        for rp in cloud.placement.rps:
+            rp['generation'] += 1
+        assert names(scheduler.BurstFilter().filter_all(
+            hosts(), spec(vcpus=2))) == [EC2]
+    scheduler.CONF.clear_override('usage_max_age', group='burst')
 
 
 @pytest.mark.parametrize('bad', ['-5e400', 'inf', '1e999', 'x' * 300])
