@@ -645,8 +645,8 @@ def _package_dir(name):
 
 
 def _static_stamp():
-    sources = [os.path.join(paths.REPO, 'burst_dashboard', 'static'),
-               os.path.join(paths.REPO, 'burst_dashboard', 'templates')]
+    sources = [os.path.join(paths.REPO, 'burst_dashboard', d)
+               for d in ('static', 'templates', 'enabled')]
     latest = max([os.path.getmtime(os.path.join(d, f))
                   for src in sources for d, _, fs in os.walk(src)
                   for f in fs] or [0])

@@ -25,6 +25,8 @@ import hashlib
 import re
 
 from burst_core import flavors
+from burst_core.i18n import _
+from burst_core.i18n import Message
 from burst_core import policy
 from burst_core import tags
 from burst_core.tags import TAG_INSTANCE
@@ -244,15 +246,18 @@ def _power_drift(row):
     if row.task_state or not row.ec2 or not row.ec2.alive:
         return None
     if row.status in _MUST_BE_GONE:
-        return Drift(DRIFT_POWER, 'Nova says %s, EC2 says %s' % (
-            row.status, row.ec2.state))
+        return Drift(DRIFT_POWER, _states_differ(row))
     expected = _EXPECTED.get(row.status)
     if expected is None or row.ec2.state in ('pending', 'stopping'):
         return None       # no settled expectation, or EC2 in transition
     if row.ec2.state not in expected:
-        return Drift(DRIFT_POWER, 'Nova says %s, EC2 says %s' % (
-            row.status, row.ec2.state))
+        return Drift(DRIFT_POWER, _states_differ(row))
     return None
+
+
+def _states_differ(row):
+    return Message(_('Nova says %(nova)s, EC2 says %(ec2)s'),
+                   nova=row.status, ec2=row.ec2.state)
 
 
 def host_id(project_id, host):
@@ -318,20 +323,25 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
             if ec2_read and row.status in _NEEDS_EC2 and \
                     not (found and found.alive):
                 row.drift.append(Drift(DRIFT_GONE, (
-                    'its EC2 instance %s is %s' % (found.instance_id,
-                                                   found.state)
-                    if found else 'no EC2 instance carries its ID')))
+                    Message(_('its EC2 instance %(id)s is %(state)s'),
+                            id=found.instance_id, state=found.state)
+                    if found else
+                    Message(_('no EC2 instance carries its ID')))))
             power = _power_drift(row)
             if power:
                 row.drift.append(power)
         elif found and found.alive:
             row.ec2 = found
-            row.drift.append(Drift(DRIFT_STRAY, (
-                'EC2 instance %s carries its ID but Nova runs it on %s' % (
-                    found.instance_id, row.host or 'a local host'))))
+            row.drift.append(Drift(DRIFT_STRAY, Message(
+                _('EC2 instance %(id)s carries its ID but Nova runs it on '
+                  '%(host)s'), id=found.instance_id, host=row.host)
+                if row.host else Message(
+                _('EC2 instance %(id)s carries its ID but Nova runs it on '
+                  'a local host'), id=found.instance_id)))
         for extra in extras:
-            row.drift.append(Drift(DRIFT_DUPLICATE, (
-                'EC2 instance %s also carries its ID' % extra.instance_id)))
+            row.drift.append(Drift(DRIFT_DUPLICATE, Message(
+                _('EC2 instance %(id)s also carries its ID'),
+                id=extra.instance_id)))
             rows.append(_orphan(extra, region, projects, duplicate_of=row))
         rows.append(row)
 
@@ -344,11 +354,13 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
 def _orphan(inst, region, projects, duplicate_of=None):
     project = inst.tags.get(TAG_PROJECT)
     if duplicate_of is not None:
-        why = 'another EC2 instance of Nova instance %s' % duplicate_of.id
+        why = Message(_('another EC2 instance of Nova instance %(id)s'),
+                      id=duplicate_of.id)
     elif inst.tags.get(TAG_INSTANCE):
-        why = 'Nova has no instance %s' % inst.tags[TAG_INSTANCE]
+        why = Message(_('Nova has no instance %(id)s'),
+                      id=inst.tags[TAG_INSTANCE])
     else:
-        why = 'it carries no Nova instance ID'
+        why = Message(_('it carries no Nova instance ID'))
     return Row(
         id=inst.instance_id,
         name=inst.tags.get('Name') or inst.tags.get(TAG_INSTANCE_NAME) or

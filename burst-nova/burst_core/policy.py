@@ -42,6 +42,9 @@ import dataclasses
 import decimal
 import math
 
+from burst_core.i18n import _
+from burst_core.i18n import Message
+
 
 PREFIX = 'burst:'
 RESOURCES = ('VCPU', 'MEMORY_MB', 'DISK_GB')
@@ -126,11 +129,12 @@ DISABLED = BurstPolicy(enabled=False)
 def _text(raw):
     """Text as typed, stripped; refused when Nova could not store it."""
     if len(raw) > MAX_VALUE_LEN:
-        raise ValueError('too long (%d characters at most)' % MAX_VALUE_LEN)
+        raise ValueError(Message(_('too long (%(max)d characters at most)'),
+                                 max=MAX_VALUE_LEN))
     try:
         raw.encode('utf-8')
     except UnicodeEncodeError:
-        raise ValueError('must be valid Unicode text') from None
+        raise ValueError(Message(_('must be valid Unicode text'))) from None
     return raw.strip()
 
 
@@ -143,7 +147,7 @@ def _decimal(raw):
     when its exponent is beyond any reason."""
     if isinstance(raw, bool) or not isinstance(
             raw, (str, int, float, decimal.Decimal)):
-        raise ValueError('must be a number')
+        raise ValueError(Message(_('must be a number')))
     if isinstance(raw, float):
         raw = repr(raw)  # the shortest text that reads back as this float
     elif isinstance(raw, str):
@@ -151,7 +155,7 @@ def _decimal(raw):
     try:
         return _DECIMAL.create_decimal(raw)
     except decimal.InvalidOperation:
-        raise ValueError('must be a number') from None
+        raise ValueError(Message(_('must be a number'))) from None
     except ArithmeticError:  # Overflow, Underflow
         return _NAN
 
@@ -164,12 +168,13 @@ def _number(raw, low, high, message):
 
 
 def _pct(raw):
-    value = _number(raw, 0, 100, 'must be a percentage from 0 to 100')
+    value = _number(raw, 0, 100,
+                    Message(_('must be a percentage from 0 to 100')))
     return float(value) + 0.0  # no -0.0
 
 
-_CAP_MESSAGE = ('must be a whole number, 0 or more and at most %d '
-                '(empty: no cap)' % MAX_CAP)
+_CAP_MESSAGE = Message(_('must be a whole number, 0 or more and at most '
+                         '%(max)d (empty: no cap)'), max=MAX_CAP)
 
 
 def _cap_int(raw):
@@ -184,12 +189,14 @@ def _cap_int(raw):
 def _cost(raw):
     if _empty(raw):
         return None
-    value = _number(raw, 0, _MAX_COST, 'must be 0 or more and at most %s '
-                    'USD per hour (empty: no cap)' % _MAX_COST)
+    value = _number(raw, 0, _MAX_COST, Message(
+        _('must be 0 or more and at most %(max)s USD per hour (empty: no '
+          'cap)'), max=str(_MAX_COST)))
     if value != value.quantize(_COST_UNIT, context=_DECIMAL):
-        raise ValueError('must be in steps of %s USD per hour (at most %d '
-                         'decimal places)' % (_COST_UNIT,
-                                              -_COST_UNIT.as_tuple().exponent))
+        raise ValueError(Message(
+            _('must be in steps of %(unit)s USD per hour (at most '
+              '%(places)d decimal places)'), unit=str(_COST_UNIT),
+            places=-_COST_UNIT.as_tuple().exponent))
     return float(value) + 0.0
 
 
@@ -227,7 +234,7 @@ def _bool(raw):
             return True
         if text in _FALSE:
             return False
-    raise ValueError('must be true or false')
+    raise ValueError(Message(_('must be true or false')))
 
 
 def _names(raw):
@@ -237,7 +244,7 @@ def _names(raw):
                                               for i in raw):
         raw = ','.join(raw)
     if not isinstance(raw, str):
-        raise ValueError('must be comma-separated names')
+        raise ValueError(Message(_('must be comma-separated names')))
     return tuple(sorted({n.strip() for n in _text(raw).split(',')} - {''}))
 
 
@@ -245,11 +252,13 @@ def _region(raw):
     text = _text(raw) if isinstance(raw, str) else ''
     if not text or len(text) > 64 or not text.isascii() or not all(
             c.isalnum() or c == '-' for c in text):
-        raise ValueError('must be an AWS region name such as us-east-1')
+        raise ValueError(Message(
+            _('must be an AWS region name such as us-east-1')))
     return text
 
 
-_REVISION_MESSAGE = 'must be a whole number from 0 to %d' % MAX_REVISION
+_REVISION_MESSAGE = Message(_('must be a whole number from 0 to %(max)d'),
+                            max=MAX_REVISION)
 
 
 def _revision(raw):
@@ -274,27 +283,34 @@ _PARSERS = {
 }
 
 
+def _reason(error):
+    """The message of a parser's ValueError (a Message, kept whole)."""
+    return error.args[0] if error.args else str(error)
+
+
 def _validate(values, revision):
     """:func:`validate` without the read-back check (which parses)."""
     if not isinstance(values, collections.abc.Mapping):
-        raise PolicyError({'unknown': 'field values must be a mapping'})
+        raise PolicyError({'unknown': Message(
+            _('field values must be a mapping'))})
     errors = {}
     parsed = {}
     unknown = sorted(k if isinstance(k, str) else repr(k)
                      for k in values if k not in FIELDS)
     if unknown:
-        errors['unknown'] = 'unknown field(s): %s' % ', '.join(unknown)
+        errors['unknown'] = Message(_('unknown field(s): %(fields)s'),
+                                    fields=', '.join(unknown))
     for field, parse in _PARSERS.items():
         if field not in values:
             continue
         try:
             parsed[field] = parse(values[field])
         except (TypeError, ValueError) as e:
-            errors[field] = str(e)
+            errors[field] = _reason(e)
     try:
         revision = _revision(revision)
     except ValueError as e:
-        errors['revision'] = str(e)
+        errors['revision'] = _reason(e)
         revision = 0
     policy = dataclasses.replace(BurstPolicy(), revision=revision,
                                  **parsed)
@@ -354,7 +370,7 @@ def parse(metadata):
     a message per metadata key. Never raises anything else."""
     metadata = metadata or {}
     if not isinstance(metadata, collections.abc.Mapping):
-        raise PolicyError({'metadata': 'must be a mapping'})
+        raise PolicyError({'metadata': Message(_('must be a mapping'))})
     mine = {k: v for k, v in metadata.items()
             if isinstance(k, str) and k.startswith(PREFIX)}
     if not mine:
@@ -364,9 +380,9 @@ def parse(metadata):
     for key, value in mine.items():
         field = _FIELD_OF.get(key)
         if field is None:
-            errors[key] = 'unknown key'
+            errors[key] = Message(_('unknown key'))
         elif not isinstance(value, str):
-            errors[key] = 'must be a string'
+            errors[key] = Message(_('must be a string'))
         elif field == 'revision':
             revision = value
         else:
@@ -553,15 +569,15 @@ def request_placement(extra_specs):
     never raises anything else."""
     extra_specs = extra_specs or {}
     if not isinstance(extra_specs, collections.abc.Mapping):
-        raise PolicyError({PLACEMENT_SPEC: 'flavor extra specs must be a '
-                           'mapping'})
+        raise PolicyError({PLACEMENT_SPEC: Message(
+            _('flavor extra specs must be a mapping'))})
     value = extra_specs.get(PLACEMENT_SPEC)
     if value is None or value == '':
         return 'auto'
     value = value.strip().lower() if isinstance(value, str) else None
     if value not in PLACEMENTS:
-        raise PolicyError({PLACEMENT_SPEC: 'must be one of %s' %
-                           ', '.join(PLACEMENTS)})
+        raise PolicyError({PLACEMENT_SPEC: Message(
+            _('must be one of %(choices)s'), choices=', '.join(PLACEMENTS))})
     return value
 
 
@@ -699,7 +715,7 @@ def preview(private, public, request, policy, limit=100):
     public = dataclasses.replace(public)
     counts = {'local': 0, 'ec2': 0}
     stop = 'limit of %d reached' % limit
-    for _ in range(limit):
+    for _step in range(limit):
         d = decide(private, public, request, policy)
         if d.target == 'none' or (d.target == 'local' and counts['ec2']):
             stop = d.reason()

@@ -15,17 +15,13 @@
 Functions take the Django ``request`` first, in the style of
 ``openstack_dashboard.api.nova``.
 """
-from concurrent import futures
+import futurist
 
+# Per-item reads (each provider's usages, each stack's resources) run at
+# most this many at a time; a page's fixed set of reads goes through
+# Horizon's futurist_utils.call_functions_parallel.
 MAX_WORKERS = 8
 
 
-def parallel(calls):
-    """Run (function, *args) calls in a bounded thread pool; results in
-    order. The first exception raised is re-raised."""
-    if not calls:
-        return []
-    with futures.ThreadPoolExecutor(
-            max_workers=min(MAX_WORKERS, len(calls))) as pool:
-        running = [pool.submit(*call) for call in calls]
-    return [f.result() for f in running]
+def bounded_executor():
+    return futurist.ThreadPoolExecutor(max_workers=MAX_WORKERS)

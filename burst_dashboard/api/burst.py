@@ -32,13 +32,16 @@ from openstack_dashboard.api import _nova
 from openstack_dashboard.api import base
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
+from openstack_dashboard.contrib.developer.profiler import api as profiler
+from openstack_dashboard.utils import futurist_utils
 
 from burst_core import caps
 from burst_core import flavors
 from burst_core import policy
 from burst_core import prices
+from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import ec2 as ec2_api
-from burst_dashboard.api import parallel
+from burst_dashboard import i18n
 from burst_nova import pricing
 
 LOG = logging.getLogger(__name__)
@@ -125,6 +128,7 @@ def price_lookup(region):
 
 
 # ---------------------------------------------------------------- policy
+@profiler.trace
 def aggregate_list(request):
     """Every host aggregate, with its hosts and metadata (one call)."""
     return _nova.novaclient(request).aggregates.list()
@@ -210,6 +214,7 @@ def _aggregate(aggregates):
     return aggregate
 
 
+@profiler.trace
 def policy_get(request, lock=False):
     """The burst aggregate and the policy in its metadata.
 
@@ -290,6 +295,7 @@ def _lock_of(request, uuid):
                       traits)
 
 
+@profiler.trace
 def policy_lock(request, create=False):
     """The burst aggregate's lock: PolicyLock(uuid, generation, saved).
 
@@ -354,6 +360,7 @@ def _mark_saved(request, lock, generation, saved_fingerprint):
                 LOG.info('Left trait %s in Placement: %s', old, e)
 
 
+@profiler.trace
 def policy_save(request, values, revision, generation=None,
                 fingerprint=None):
     """Validate ``values`` (form fields) and write them to the burst
@@ -447,12 +454,13 @@ class PreviewData:
         return caps.public_pool(self.caps_usages)
 
 
+@profiler.trace
 def compute_hosts(request):
     """policy.Host for every compute node in Placement, named by its Nova
     host (as aggregates name hosts). Per-provider reads run in parallel."""
-    providers, hypervisors = parallel([
-        (placement.resource_providers, request),
-        (nova.hypervisor_list, request)])
+    providers, hypervisors = futurist_utils.call_functions_parallel(
+        (placement.resource_providers, [request]),
+        (nova.hypervisor_list, [request]))
     host_of = {}
     for h in hypervisors:
         host = (getattr(h, 'service_details', None) or {}).get('host')
@@ -480,11 +488,11 @@ def _provider_data(request, generations):
     stale = [uuid for uuid, gen in generations.items()
              if gen is None or known.get(uuid, (None,))[0] != gen]
     uuids = list(generations)
-    results = parallel(
-        [(placement.resource_provider_usages, request, uuid)
-         for uuid in uuids] +
-        [(placement.resource_provider_inventories, request, uuid)
-         for uuid in stale])
+    reads = [(placement.resource_provider_usages, uuid) for uuid in uuids] + \
+        [(placement.resource_provider_inventories, uuid) for uuid in stale]
+    with burst_api_pkg.bounded_executor() as pool:
+        results = list(pool.map(lambda read: read[0](request, read[1]),
+                                reads))
     usages = dict(zip(uuids, results[:len(uuids)]))
     for uuid, inventories in zip(stale, results[len(uuids):]):
         known[uuid] = (generations[uuid], inventories)
@@ -497,6 +505,7 @@ def _provider_data(request, generations):
     return {uuid: (known[uuid][1], usages[uuid]) for uuid in generations}
 
 
+@profiler.trace
 def availability_zones(request):
     """{host: availability zone}."""
     return {host: zone.name
@@ -504,6 +513,7 @@ def availability_zones(request):
             for host in (zone.hosts or {})}
 
 
+@profiler.trace
 def caps_usages(request):
     """Usages of the burst aggregate's caps provider in Placement ({} when
     nothing was ever claimed)."""
@@ -515,19 +525,20 @@ def caps_usages(request):
     return placement.resource_provider_usages(request, found['uuid'])
 
 
+@profiler.trace
 def flavor_list(request):
     """Every flavor (public and private) with its extra specs."""
     return nova.flavor_list(request, is_public=None, get_extras=True)
 
 
+@profiler.trace
 def preview_data(request, state):
     """Read everything a preview of ``state``'s aggregate needs, in
     parallel."""
-    hosts, zones, usages, flavor_objs = parallel([
-        (compute_hosts, request),
-        (availability_zones, request),
-        (caps_usages, request),
-        (flavor_list, request)])
+    hosts, zones, usages, flavor_objs = \
+        futurist_utils.call_functions_parallel(
+            (compute_hosts, [request]), (availability_zones, [request]),
+            (caps_usages, [request]), (flavor_list, [request]))
     return PreviewData(
         hosts=hosts, burst_hosts=set(state.aggregate.hosts or ()),
         aggregates={a.name: set(a.hosts or ()) for a in state.aggregates},
@@ -570,8 +581,8 @@ def preview(data, burst_policy, placements=('public', 'auto')):
         except policy.PolicyError as e:
             rows.append(PreviewRow(
                 flavor, specs.get(policy.PLACEMENT_SPEC), None, None, 0, 0,
-                '%s %s' % (policy.PLACEMENT_SPEC,
-                           e.errors[policy.PLACEMENT_SPEC])))
+                '%s %s' % (policy.PLACEMENT_SPEC, i18n.translated(
+                    e.errors[policy.PLACEMENT_SPEC]))))
             continue
         if request.placement not in placements:
             continue
@@ -584,6 +595,7 @@ def preview(data, burst_policy, placements=('public', 'auto')):
 
 
 # ---------------------------------------------------------------- capacity
+@profiler.trace
 def compute_services(request):
     """{host: nova-compute service} (one call): its ``status`` (enabled /
     disabled), ``state`` (up / down) and ``disabled_reason``."""

@@ -41,8 +41,11 @@ from django.utils import formats
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from openstack_dashboard.contrib.developer.profiler import api as profiler
+from openstack_dashboard.utils import futurist_utils
+
+from burst_core import tags
 from burst_core.tags import TAG_MANAGED_BY
-from burst_dashboard.api import parallel
 from burst_nova.ec2 import client
 
 LOG = logging.getLogger(__name__)
@@ -411,6 +414,7 @@ def describe_error(exc):
                                                for k in _CREDENTIALS])
 
 
+@profiler.trace
 def vcpu_quota(request, region=None):
     """(vCPU quota, source): Service Quotas (L-1216C47A) where it answers,
     else ``BURST_DASHBOARD['ec2']['vcpu_quota']`` (default 64)."""
@@ -418,6 +422,7 @@ def vcpu_quota(request, region=None):
                              configured_vcpu_quota())
 
 
+@profiler.trace
 def running_instances(request, region=None):
     """Every running instance of the account in the region (paginated)."""
     pages = ec2_client(request, region).get_paginator(
@@ -427,6 +432,7 @@ def running_instances(request, region=None):
             for i in r.get('Instances', ())]
 
 
+@profiler.trace
 def instance_type_vcpus(request, types, region=None):
     """{instance type: default vCPUs}, one call for all the types."""
     types = sorted({t for t in types if t})
@@ -436,10 +442,6 @@ def instance_type_vcpus(request, types, region=None):
         InstanceTypes=types)
     return {t['InstanceType']: t['VCpuInfo']['DefaultVCpus']
             for t in answer.get('InstanceTypes', ())}
-
-
-def _tags(instance):
-    return {t.get('Key'): t.get('Value') for t in instance.get('Tags') or ()}
 
 
 @dataclasses.dataclass
@@ -455,6 +457,7 @@ class PublicCapacity:
     account_types: dict     # instance type -> count (all)
 
 
+@profiler.trace
 def public_capacity(request, region):
     """The region's vCPU quota (with its source) and the vCPUs in use by
     running instances, this cloud's and the whole account's.
@@ -465,13 +468,14 @@ def public_capacity(request, region):
     found = outage(request, region)
     if found is not None and found.backing_off:
         raise Unavailable(found)
-    (quota, source), instances = parallel([
-        (vcpu_quota, request, region), (running_instances, request, region)])
+    (quota, source), instances = futurist_utils.call_functions_parallel(
+        (vcpu_quota, [request, region]),
+        (running_instances, [request, region]))
     vcpus = instance_type_vcpus(
         request, [i.get('InstanceType') for i in instances], region)
     mine = managed_by()
     managed = [i for i in instances
-               if _tags(i).get(TAG_MANAGED_BY) == mine]
+               if tags.tags_dict(i).get(TAG_MANAGED_BY) == mine]
 
     def count(items):
         return sum(vcpus.get(i.get('InstanceType'), 0) for i in items)

@@ -32,7 +32,7 @@ from heatclient import exc as heat_exc
 from openstack_dashboard.api import base
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
-from burst_dashboard.api import parallel
+from burst_dashboard import api as burst_api_pkg
 
 SERVER_TYPE = 'OS::Nova::Server'
 # Heat's default max_nested_stack_depth: a group of templates of servers.
@@ -90,7 +90,9 @@ def server_stacks(request, all_projects=False):
     """{server ID: Stack} for every server a stack of the project (or of
     every project) made."""
     stacks = stack_list(request, all_projects)
-    found = parallel([(stack_server_ids, request, s) for s in stacks])
+    with burst_api_pkg.bounded_executor() as pool:
+        found = list(pool.map(
+            lambda stack: stack_server_ids(request, stack), stacks))
     result = {}
     for stack, server_ids in zip(stacks, found):
         for server_id in server_ids:

@@ -30,6 +30,8 @@ from django.utils.translation import gettext_lazy as _
 
 from openstack_dashboard.api import _nova
 from openstack_dashboard.api import keystone
+from openstack_dashboard.contrib.developer.profiler import api as profiler
+from openstack_dashboard.utils import futurist_utils
 
 from burst_core import inventory
 from burst_core import policy
@@ -38,7 +40,6 @@ from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import heat
-from burst_dashboard.api import parallel
 
 LOG = logging.getLogger(__name__)
 
@@ -71,6 +72,7 @@ def ec2_hosts():
         ['ec2-' + region_name()]
 
 
+@profiler.trace
 def server_list(request, all_projects=False):
     """Every server (as Nova's JSON) of the project, or of every project;
     all of them, following Nova's pages."""
@@ -81,6 +83,7 @@ def server_list(request, all_projects=False):
         detailed=True, search_opts=search_opts, limit=-1)]
 
 
+@profiler.trace
 def ec2_describe(request, region, project_id=None):
     """This cloud's EC2 instances (tagged managed-by), not terminated; only
     those of one project when ``project_id`` is given."""
@@ -167,21 +170,23 @@ def _now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+@profiler.trace
 def admin_inventory(request):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates."""
     region = region_name()
     (state, policy_error), servers, (described, ec2_error, outage), \
-        projects, hosts, zones, (stacks, stack_error) = parallel([
-            (_policy_state, request),
-            (server_list, request, True),
-            (_ec2_or_error, request, region),
-            (_projects, request),
-            (_or_none, burst_api.compute_hosts, 'the private pool',
-             request),
-            (_or_none, burst_api.availability_zones,
-             'the availability zones', request),
-            (_stacks_or_error, request, True)])
+        projects, hosts, zones, (stacks, stack_error) = \
+        futurist_utils.call_functions_parallel(
+            (_policy_state, [request]),
+            (server_list, [request, True]),
+            (_ec2_or_error, [request, region]),
+            (_projects, [request]),
+            (_or_none, [burst_api.compute_hosts, 'the private pool',
+                        request]),
+            (_or_none, [burst_api.availability_zones,
+                        'the availability zones', request]),
+            (_stacks_or_error, [request, True]))
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings
         # (a second describe only for this misconfiguration).
@@ -234,15 +239,17 @@ def _or_none(read, what, request):
         return None
 
 
+@profiler.trace
 def project_inventory(request):
     """The project's own instances, local and on EC2 (EC2 read only for
     instances tagged with this project)."""
     region = region_name()
     project = request.user.project_id
     servers, (described, ec2_error, outage), (stacks, stack_error) = \
-        parallel([(server_list, request, False),
-                  (_ec2_or_error, request, region, project),
-                  (_stacks_or_error, request, False)])
+        futurist_utils.call_functions_parallel(
+            (server_list, [request, False]),
+            (_ec2_or_error, [request, region, project]),
+            (_stacks_or_error, [request, False]))
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
     rows = inventory.join(servers, described, region,

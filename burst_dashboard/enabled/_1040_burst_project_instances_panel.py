@@ -20,4 +20,3 @@ PANEL_GROUP = 'compute'
 ADD_PANEL = 'burst_dashboard.panels.burst_instances.panel.BurstInstances'
 # The plugin's Django app (templates, static files), added once for all
 # of its enabled files: this file sorts first.
-ADD_INSTALLED_APPS = ['burst_dashboard']

@@ -18,3 +18,7 @@ PANEL_GROUP = 'cloud_bursting'
 PANEL_GROUP_NAME = _('Cloud Bursting')
 # The slug of the dashboard the PANEL_GROUP is associated with.
 PANEL_GROUP_DASHBOARD = 'admin'
+# The plugin's Django app (templates, static files) and its styles, for
+# the admin panels and the project panel alike.
+ADD_INSTALLED_APPS = ['burst_dashboard']
+ADD_SCSS_FILES = ['burst_dashboard/scss/burst.scss']

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import exceptions
 from horizon import messages
 from horizon import tables
+from horizon.utils import memoized
 
 from burst_core import policy
 from burst_dashboard.api import burst as burst_api
@@ -45,9 +46,8 @@ class IndexView(tables.MultiTableView):
         return ec2_api.ec2_settings().get('region_name') or \
             policy.BurstPolicy().region
 
+    @memoized.memoized
     def _load(self):
-        if hasattr(self, '_state'):
-            return
         request = self.request
         self._state = self._not_found = self._pdata = self._services = None
         self._public = self._ec2_error = self._ec2_outage = None
@@ -109,10 +109,9 @@ class IndexView(tables.MultiTableView):
     def _policy(self):
         return self._state.policy if self._state else policy.BurstPolicy()
 
+    @memoized.memoized
     def _pool(self):
-        if not hasattr(self, '_private'):
-            self._private = self._pdata.private_pool(self._policy)
-        return self._private
+        return self._pdata.private_pool(self._policy)
 
     def get_hosts_data(self):
         self._load()
@@ -144,16 +143,14 @@ class IndexView(tables.MultiTableView):
             return []
 
     @property
+    @memoized.memoized
     def _summary(self):
-        if not hasattr(self, '_public_summary'):
-            self._public_summary = None
-            if self._public is not None:
-                region = self._public.region
-                book = burst_api.price_lookup(region).book(
-                    list(self._public.account_types), wait=False)
-                self._public_summary = summary.public_summary(
-                    self._public, self._policy, book)
-        return self._public_summary
+        if self._public is None:
+            return None
+        region = self._public.region
+        book = burst_api.price_lookup(region).book(
+            list(self._public.account_types), wait=False)
+        return summary.public_summary(self._public, self._policy, book)
 
     def get_context_data(self, **kwargs):
         self._load()

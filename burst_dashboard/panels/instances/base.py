@@ -39,6 +39,7 @@ from openstack_dashboard.dashboards.project.instances import \
 
 from burst_core import inventory
 from burst_dashboard.api import ec2 as ec2_api
+from burst_dashboard import i18n
 
 LOG = logging.getLogger(__name__)
 
@@ -155,7 +156,8 @@ def drift(row):
     """Each drift as "<kind>: <message>", escaped; empty when none."""
     return format_html_join(
         '', '<div class="burst-drift-message"><strong>{}</strong>: {}</div>',
-        ((DRIFT_LABELS.get(d.code, d.code), d.message) for d in row.drift))
+        ((DRIFT_LABELS.get(d.code, d.code), i18n.translated(d.message))
+         for d in row.drift))
 
 
 def repatriate(row):

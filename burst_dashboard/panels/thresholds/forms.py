@@ -21,6 +21,7 @@ from horizon import messages
 
 from burst_core import policy
 from burst_dashboard.api import burst as burst_api
+from burst_dashboard import i18n
 
 
 def _pct(label):
@@ -123,7 +124,8 @@ class ThresholdsForm(forms.SelfHandlingForm):
 
     def _add_errors(self, errors):
         for field, message in sorted(errors.items()):
-            self.add_error(field if field in self.fields else None, message)
+            self.add_error(field if field in self.fields else None,
+                           i18n.translated(message))
 
     def handle(self, request, data):
         values = {f: data[f] for f in policy.FIELDS}

@@ -20,6 +20,7 @@ from horizon import exceptions
 from horizon import forms
 from horizon import messages
 from horizon import tables
+from horizon.utils import memoized
 from openstack_dashboard import policy as horizon_policy
 
 from burst_core import policy
@@ -47,9 +48,8 @@ class IndexView(tables.MultiTableView):
     template_name = 'burst_dashboard/thresholds/index.html'
     page_title = _("Burst Thresholds")
 
+    @memoized.memoized
     def _load(self):
-        if hasattr(self, '_policy_state'):
-            return
         self._policy_state, self._not_found, self._pools = None, None, None
         try:
             self._policy_state = burst_api.policy_get(self.request)
@@ -119,21 +119,20 @@ class UpdateView(forms.ModalFormView):
                 _("You are not authorized to change the burst thresholds."))
         return super().dispatch(request, *args, **kwargs)
 
+    @memoized.memoized
     def _state(self):
-        if not hasattr(self, '_cached_state'):
-            try:
-                # The lock and the metadata a form is based on; after a
-                # POST only what the page shows besides the bound form.
-                self._cached_state = burst_api.policy_get(
-                    self.request, lock=self.request.method != 'POST')
-            except burst_api.AggregateNotFound as e:
-                messages.error(self.request, str(e))
-                raise exceptions.Http302(reverse(INDEX_URL))
-            except Exception:
-                exceptions.handle(self.request,
-                                  _("Unable to retrieve the burst policy."),
-                                  redirect=reverse(INDEX_URL))
-        return self._cached_state
+        try:
+            # The lock and the metadata a form is based on; after a
+            # POST only what the page shows besides the bound form.
+            return burst_api.policy_get(
+                self.request, lock=self.request.method != 'POST')
+        except burst_api.AggregateNotFound as e:
+            messages.error(self.request, str(e))
+            raise exceptions.Http302(reverse(INDEX_URL))
+        except Exception:
+            exceptions.handle(self.request,
+                              _("Unable to retrieve the burst policy."),
+                              redirect=reverse(INDEX_URL))
 
     def get_initial(self):
         if self.request.method == 'POST':

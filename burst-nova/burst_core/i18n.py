@@ -1,0 +1,42 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Messages the core hands to people (a policy's errors, drift) in a form
+the dashboard can translate, without a translation library here.
+
+A Message is the English text (a ``str``: Nova's logs and faults use it
+as it is) that also keeps its untranslated template and parameters; the
+dashboard looks the template up in its catalogue
+(``burst_dashboard.i18n.translated``).
+"""
+
+
+def _(msgid):
+    """Marks a template for message extraction (like gettext_noop)."""
+    return msgid
+
+
+class Message(str):
+
+    def __new__(cls, msgid, **params):
+        self = super().__new__(cls, msgid % params if params else msgid)
+        self.msgid = msgid
+        self.params = params
+        return self
+
+    def __reduce__(self):
+        # Kept whole through Django's cache (the Instances page snapshot).
+        return (_message, (self.msgid, self.params))
+
+
+def _message(msgid, params):
+    return Message(msgid, **params)
