@@ -70,7 +70,7 @@ class FakePlacement(object):
             if name.startswith(caps.PROVIDER_PREFIX):
                 body = {'inventories': {}, 'usages': self.caps_usages}
             elif what == 'usages':
-                body = {what: self.local_usages}
+                body = {what: dict(self.local_usages)}
             else:
                 body = {what: HOST[what]}
         return mock.Mock(status_code=200, text=json.dumps(body),
