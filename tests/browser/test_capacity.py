@@ -49,6 +49,9 @@ def test_capacity_page(login, local_cloud, admin_conn, artifacts_dir):
     page = _capacity(browser, local_cloud)
     browser.save_screenshot(os.path.join(artifacts_dir, 'capacity.png'))
     text = page.text
+    # The plugin's SCSS (ADD_SCSS_FILES) is compiled into Horizon's CSS.
+    side = browser.find_element(By.CSS_SELECTOR, '.burst-capacity .burst-side')
+    assert side.value_of_css_property('border-top-style') == 'solid'
 
     # Private side: every fake compute host, figures from Placement.
     hosts = sorted(h.host for h in admin_conn.compute.services(
