@@ -33,7 +33,6 @@ from openstack_dashboard.api import base
 from openstack_dashboard.api import nova
 from openstack_dashboard.api import placement
 from openstack_dashboard.contrib.developer.profiler import api as profiler
-from openstack_dashboard.utils import futurist_utils
 
 from burst_core import caps
 from burst_core import flavors
@@ -458,7 +457,7 @@ class PreviewData:
 def compute_hosts(request):
     """policy.Host for every compute node in Placement, named by its Nova
     host (as aggregates name hosts). Per-provider reads run in parallel."""
-    providers, hypervisors = futurist_utils.call_functions_parallel(
+    providers, hypervisors = burst_api_pkg.call_functions_parallel(
         (placement.resource_providers, [request]),
         (nova.hypervisor_list, [request]))
     host_of = {}
@@ -536,7 +535,7 @@ def preview_data(request, state):
     """Read everything a preview of ``state``'s aggregate needs, in
     parallel."""
     hosts, zones, usages, flavor_objs = \
-        futurist_utils.call_functions_parallel(
+        burst_api_pkg.call_functions_parallel(
             (compute_hosts, [request]), (availability_zones, [request]),
             (caps_usages, [request]), (flavor_list, [request]))
     return PreviewData(

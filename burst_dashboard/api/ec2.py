@@ -42,10 +42,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from openstack_dashboard.contrib.developer.profiler import api as profiler
-from openstack_dashboard.utils import futurist_utils
 
 from burst_core import tags
 from burst_core.tags import TAG_MANAGED_BY
+from burst_dashboard import api as burst_api_pkg
 from burst_nova.ec2 import client
 
 LOG = logging.getLogger(__name__)
@@ -468,7 +468,7 @@ def public_capacity(request, region):
     found = outage(request, region)
     if found is not None and found.backing_off:
         raise Unavailable(found)
-    (quota, source), instances = futurist_utils.call_functions_parallel(
+    (quota, source), instances = burst_api_pkg.call_functions_parallel(
         (vcpu_quota, [request, region]),
         (running_instances, [request, region]))
     vcpus = instance_type_vcpus(

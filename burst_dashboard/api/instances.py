@@ -31,12 +31,12 @@ from django.utils.translation import gettext_lazy as _
 from openstack_dashboard.api import _nova
 from openstack_dashboard.api import keystone
 from openstack_dashboard.contrib.developer.profiler import api as profiler
-from openstack_dashboard.utils import futurist_utils
 
 from burst_core import inventory
 from burst_core import policy
 from burst_core.tags import TAG_MANAGED_BY
 from burst_core.tags import TAG_PROJECT
+from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import heat
@@ -177,7 +177,7 @@ def admin_inventory(request):
     region = region_name()
     (state, policy_error), servers, (described, ec2_error, outage), \
         projects, hosts, zones, (stacks, stack_error) = \
-        futurist_utils.call_functions_parallel(
+        burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
             (server_list, [request, True]),
             (_ec2_or_error, [request, region]),
@@ -246,7 +246,7 @@ def project_inventory(request):
     region = region_name()
     project = request.user.project_id
     servers, (described, ec2_error, outage), (stacks, stack_error) = \
-        futurist_utils.call_functions_parallel(
+        burst_api_pkg.call_functions_parallel(
             (server_list, [request, False]),
             (_ec2_or_error, [request, region, project]),
             (_stacks_or_error, [request, False]))
