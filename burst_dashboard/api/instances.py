@@ -23,10 +23,10 @@ and the private pool (Placement, cached by provider generation) for the
 repatriation candidates. Never a call per row.
 """
 import dataclasses
-import datetime
 import logging
 
 from django.utils.translation import gettext_lazy as _
+from oslo_utils import timeutils
 
 from openstack_dashboard.api import _nova
 from openstack_dashboard.api import keystone
@@ -167,7 +167,7 @@ class Inventory:
 
 
 def _now():
-    return datetime.datetime.now(datetime.timezone.utc)
+    return timeutils.utcnow(with_timezone=True)
 
 
 @profiler.trace

@@ -17,6 +17,7 @@ PANEL_DASHBOARD = 'project'
 # The slug of the panel group the PANEL is associated with.
 PANEL_GROUP = 'compute'
 # Python panel class of the PANEL to be added.
-ADD_PANEL = 'burst_dashboard.panels.burst_instances.panel.BurstInstances'
+ADD_PANEL = ('burst_dashboard.dashboards.project.burst_instances.panel.'
+             'BurstInstances')
 # The plugin's Django app (templates, static files), added once for all
 # of its enabled files: this file sorts first.

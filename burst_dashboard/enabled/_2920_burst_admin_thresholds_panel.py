@@ -17,4 +17,5 @@ PANEL_DASHBOARD = 'admin'
 # The slug of the panel group the PANEL is associated with.
 PANEL_GROUP = 'cloud_bursting'
 # Python panel class of the PANEL to be added.
-ADD_PANEL = 'burst_dashboard.panels.thresholds.panel.Thresholds'
+ADD_PANEL = ('burst_dashboard.dashboards.admin.burst_thresholds.panel.'
+             'Thresholds')

@@ -17,4 +17,4 @@ PANEL_DASHBOARD = 'admin'
 # The slug of the panel group the PANEL is associated with.
 PANEL_GROUP = 'cloud_bursting'
 # Python panel class of the PANEL to be added.
-ADD_PANEL = 'burst_dashboard.panels.instances.panel.Instances'
+ADD_PANEL = 'burst_dashboard.dashboards.admin.burst_instances.panel.Instances'

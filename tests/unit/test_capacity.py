@@ -28,9 +28,9 @@ from burst_core import policy
 from burst_core import prices
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
-from burst_dashboard.panels.capacity import summary
-from burst_dashboard.panels.capacity import tables
-from burst_dashboard.panels.capacity import views
+from burst_dashboard.dashboards.admin.burst_capacity import summary
+from burst_dashboard.dashboards.admin.burst_capacity import tables
+from burst_dashboard.dashboards.admin.burst_capacity import views
 from tests.unit import factories
 
 INDEX_URL = reverse('horizon:admin:burst_capacity:index')

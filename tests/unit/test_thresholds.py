@@ -1094,7 +1094,7 @@ class UpdateViewTests(test.BaseAdminViewTests):
         self.assertEqual(state.fingerprint, self._hidden(res, 'fingerprint'))
 
     def test_starting_policy_drops_what_fails_against_defaults(self):
-        from burst_dashboard.panels.thresholds import forms
+        from burst_dashboard.dashboards.admin.burst_thresholds import forms
         meta = _meta(exit_pct='85', enter_vcpu_pct='90', enter_ram_pct='90',
                      enter_disk_pct='90')
         meta['burst:enter_ram_pct'] = 'lots'   # default 80 < exit 85
@@ -1320,7 +1320,7 @@ class MemberAccessTests(test.TestCase):
 
     @test.create_mocks({burst_api: ['policy_save']})
     def test_update_view_checks_the_rule_itself(self):
-        from burst_dashboard.panels.thresholds import views
+        from burst_dashboard.dashboards.admin.burst_thresholds import views
         request = self.factory.post(UPDATE_URL, dict(GOOD, revision='7'))
         request.user = self.request.user
         request.session = self.client.session

@@ -26,9 +26,11 @@ from openstack_dashboard import policy as horizon_policy
 from burst_core import policy
 from burst_core import prices
 from burst_dashboard.api import burst as burst_api
-from burst_dashboard.panels.thresholds import forms as thresholds_forms
-from burst_dashboard.panels.thresholds import panel
-from burst_dashboard.panels.thresholds import tables as thresholds_tables
+from burst_dashboard.dashboards.admin.burst_thresholds \
+    import forms as thresholds_forms
+from burst_dashboard.dashboards.admin.burst_thresholds import panel
+from burst_dashboard.dashboards.admin.burst_thresholds \
+    import tables as thresholds_tables
 
 INDEX_URL = 'horizon:admin:burst_thresholds:index'
 LOG = logging.getLogger(__name__)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from horizon import tables
 
 from burst_core import policy
-from burst_dashboard.panels.thresholds import panel
+from burst_dashboard.dashboards.admin.burst_thresholds import panel
 
 LABELS = {
     'enabled': _("Bursting enabled"),

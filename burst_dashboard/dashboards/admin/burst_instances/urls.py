@@ -12,7 +12,7 @@
 
 from django.urls import re_path
 
-from burst_dashboard.panels.instances import views
+from burst_dashboard.dashboards.admin.burst_instances import views
 
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),

@@ -13,8 +13,9 @@
 from django.utils.translation import gettext_lazy as _
 
 from burst_dashboard.api import instances as instances_api
-from burst_dashboard.panels.burst_instances import tables as project_tables
-from burst_dashboard.panels.instances import base
+from burst_dashboard.dashboards import instances_base as base
+from burst_dashboard.dashboards.project.burst_instances \
+    import tables as project_tables
 
 # No repatriation candidates for members: that is the admin's decision.
 PROJECT_SHOW = ('all', 'local', 'ec2', 'drift')

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from horizon import tables
 
-from burst_dashboard.panels.instances import base
+from burst_dashboard.dashboards import instances_base as base
 
 
 class ProjectInventoryFilterAction(tables.FilterAction):

@@ -28,6 +28,7 @@ from django.urls import reverse
 from django.utils.html import format_html_join
 from django.utils import timesince
 from django.utils.translation import gettext_lazy as _
+from oslo_utils import timeutils
 
 from horizon import exceptions
 from horizon import messages
@@ -298,7 +299,7 @@ class InventoryView(tables.DataTableView):
                 self.read_at, inv = kept
                 return inv
         inv = self.load_inventory()
-        self.read_at = datetime.datetime.now(datetime.timezone.utc)
+        self.read_at = timeutils.utcnow(with_timezone=True)
         try:
             cache.set(key, (self.read_at, inv), SNAPSHOT_SECONDS)
         except Exception as e:   # a cache backend refusing a large value

@@ -15,8 +15,9 @@ from django.utils.translation import gettext_lazy as _
 from horizon import messages
 
 from burst_dashboard.api import instances as instances_api
-from burst_dashboard.panels.instances import base
-from burst_dashboard.panels.instances import tables as inventory_tables
+from burst_dashboard.dashboards.admin.burst_instances \
+    import tables as inventory_tables
+from burst_dashboard.dashboards import instances_base as base
 
 
 class IndexView(base.InventoryView):

@@ -23,8 +23,9 @@ from horizon.utils import memoized
 from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
-from burst_dashboard.panels.capacity import summary
-from burst_dashboard.panels.capacity import tables as capacity_tables
+from burst_dashboard.dashboards.admin.burst_capacity import summary
+from burst_dashboard.dashboards.admin.burst_capacity \
+    import tables as capacity_tables
 
 # The page waits at most this long for EC2 (its clients give up sooner:
 # 2 s to connect, 5 s to read, 2 attempts but no retry of a read timeout),
