@@ -31,9 +31,10 @@ import time
 
 import requests
 
+from localcloud import apis
 from localcloud import paths
 from localcloud import procs
-from localcloud import services
+from localcloud import seed
 
 BACKENDS = ('keystone', 'nova-api', 'placement', 'glance', 'neutron', 'moto')
 ACCESS = re.compile(rb'^\S+ - - \[[^\]]+\] "(GET|POST|PUT|PATCH|DELETE|HEAD) ',
@@ -71,12 +72,12 @@ def login(user='admin'):
 
 
 def start_bench(conn, nodes):
-    services.start_compute('bench', nodes=nodes)
+    apis.start_compute('bench', nodes=nodes)
     want = {'bench-%02d' % i for i in range(1, nodes + 1)}
     procs.wait_for('nova-compute-bench', lambda: want <= {
         p.name for p in conn.placement.resource_providers()}, 300,
         interval=2)
-    services.discover_hosts()
+    apis.discover_hosts()
     procs.wait_for('nova-compute-bench', lambda: want <= {
         h.name for h in conn.compute.hypervisors()}, 120, interval=2)
 
@@ -93,7 +94,7 @@ def main():
     p.add_argument('--runs', type=int, default=7)
     p.add_argument('--keep', action='store_true')
     args = p.parse_args()
-    conn = services.admin_conn()
+    conn = seed.admin_conn()
     start_bench(conn, args.nodes)
     try:
         hypervisors = len(list(conn.compute.hypervisors()))

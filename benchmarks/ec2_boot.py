@@ -27,7 +27,8 @@ import uuid
 import boto3
 
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 
 def nova_boot(conn, image, flavor):
@@ -38,7 +39,7 @@ def nova_boot(conn, image, flavor):
     conn.compute.wait_for_server(server, wait=120, interval=0.2)
     elapsed = time.perf_counter() - t0
     conn.compute.delete_server(server)
-    services.wait_gone(conn, server, wait=120)
+    helpers.wait_gone(conn, server, wait=120)
     return elapsed
 
 
@@ -60,8 +61,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--runs', type=int, default=7)
     args = p.parse_args()
-    conn = services.admin_conn('demo')
-    image = conn.image.find_image(services.IMAGE_NAME, ignore_missing=False)
+    conn = seed.admin_conn('demo')
+    image = conn.image.find_image(seed.IMAGE_NAME, ignore_missing=False)
     flavor = conn.compute.find_flavor('ec2.small', ignore_missing=False)
     ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
                        region_name=paths.EC2_REGION,

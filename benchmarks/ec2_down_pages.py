@@ -38,8 +38,8 @@ import statistics
 import time
 
 from benchmarks import capacity_page as common
+from localcloud import ec2proxy
 from localcloud import paths
-from localcloud import services
 
 PAGES = (  # name, user, path
     ('Capacity (admin)', 'admin', '/admin/burst_capacity/'),
@@ -89,7 +89,7 @@ def main():
     args = p.parse_args()
     ec2_api = horizon_backoff()
     sessions = {user: common.login(user) for user in {u for _, u, _ in PAGES}}
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     ec2_api.forget_outages()
     healthy = {name: [] for name, _, _ in PAGES}
 
@@ -105,7 +105,7 @@ def main():
     measure_healthy()
     down = {}
     try:
-        services.ec2_faults(mode='slow', delay=args.delay)
+        ec2proxy.ec2_faults(mode='slow', delay=args.delay)
         for name, user, path in PAGES:
             ec2_api.forget_outages()   # each page's first load asks EC2
             first, _ = load(sessions[user], path)
@@ -116,7 +116,7 @@ def main():
                                  % name)
             down[name] = (first, [t for t, _ in after], outage)
     finally:
-        services.ec2_faults(mode='pass')
+        ec2proxy.ec2_faults(mode='pass')
         ec2_api.forget_outages()
     # Healthy again, after: the baseline is the median of the loads before
     # and after (this machine's load drifts).

@@ -47,9 +47,10 @@ import boto3
 from novaclient import client as nova_client
 
 from benchmarks import capacity_page as common
+from localcloud import apis
 from localcloud import paths
 from localcloud import procs
-from localcloud import services
+from localcloud import seed
 
 PAGES = {
     'ours': '/admin/burst_instances/',
@@ -60,7 +61,7 @@ BATCH = 50
 
 
 def boot(conn, flavor, count, host_check):
-    image = conn.image.find_image(services.IMAGE_NAME)
+    image = conn.image.find_image(seed.IMAGE_NAME)
     fl = conn.compute.find_flavor(flavor, ignore_missing=False)
     # Instances left by an earlier run with --keep count.
     made = len([s for s in conn.compute.servers(all_projects=True)
@@ -116,7 +117,7 @@ def delete_all(conn):
 
 def restart_ec2_compute(quota=None):
     name = 'nova-compute-' + paths.EC2_HOST
-    conn = services.admin_conn()
+    conn = seed.admin_conn()
     if quota and procs.pid_of(name) and _vcpus(conn) == quota:
         return   # already offering it (an earlier run with --keep)
     stopped = datetime.datetime.now(datetime.timezone.utc).replace(
@@ -126,7 +127,7 @@ def restart_ec2_compute(quota=None):
         os.environ.pop('BURST_EC2_VCPU_QUOTA', None)
     else:
         os.environ['BURST_EC2_VCPU_QUOTA'] = str(quota)
-    services.start_ec2_compute()
+    apis.start_ec2_compute()
     want = quota or 64
 
     def ready():
@@ -153,7 +154,7 @@ def _vcpus(conn):
 def floor_calls():
     """The floor: one Nova list of every project (all pages) and one EC2
     describe (managed-by tag), in parallel, with bare clients."""
-    conn = services.admin_conn()
+    conn = seed.admin_conn()
     nova = nova_client.Client('2.47', session=conn.session)
     ec2 = boto3.client('ec2', endpoint_url=paths.EC2_URL,
                        region_name=paths.EC2_REGION,
@@ -185,7 +186,7 @@ def main():
     p.add_argument('--nodes', type=int, default=50)
     p.add_argument('--keep', action='store_true')
     args = p.parse_args()
-    conn = services.admin_conn()
+    conn = seed.admin_conn()
     t0 = time.monotonic()
     common.start_bench(conn, args.nodes)
     restart_ec2_compute(quota=max(64, args.ec2 * 2))

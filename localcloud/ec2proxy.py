@@ -45,6 +45,8 @@ import urllib.parse
 
 import requests
 
+from localcloud import paths
+
 _FAULT = {'mode': 'pass'}
 _LOCK = threading.Lock()
 _RUNNING = re.compile(rb'<instanceState>\s*<code>16</code>\s*'
@@ -197,3 +199,11 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+
+
+def ec2_faults(proxy_url=None, **fault):
+    """Set the EC2 proxy's fault mode (pass, down, error, pending, slow);
+    ``proxy_url``: another instance of the proxy than the cloud's."""
+    fault.setdefault('mode', 'pass')
+    requests.post((proxy_url or paths.EC2_PROXY_URL) + '/__faults__',
+                  json=fault, timeout=5).raise_for_status()

@@ -10,12 +10,15 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Starting and stopping the cloud's processes, by PID, and waiting on them."""
+"""Starting and stopping the cloud's processes, by PID, and waiting on them
+(process handling on psutil)."""
 import os
 import signal
 import subprocess
 import sys
 import time
+
+import psutil
 
 from localcloud import paths
 
@@ -49,11 +52,10 @@ def _pidfile(name):
 
 
 def _start_time(pid):
-    """The kernel's start time of a process: tells a reused PID apart."""
+    """The process's start time: tells a reused PID apart."""
     try:
-        with open('/proc/%d/stat' % pid) as f:
-            return f.read().rsplit(')', 1)[1].split()[19]
-    except (OSError, IndexError):
+        return repr(psutil.Process(pid).create_time())
+    except psutil.Error:
         return None
 
 
@@ -65,13 +67,12 @@ def pid_of(name):
         pid = int(pid)
     except (OSError, ValueError):
         return None
-    if _start_time(pid) != started:
-        return None
     try:
-        with open('/proc/%d/status' % pid) as f:
-            if '\nState:\tZ' in f.read():
-                return None
-    except OSError:
+        proc = psutil.Process(pid)
+        if repr(proc.create_time()) != started or \
+                proc.status() == psutil.STATUS_ZOMBIE:
+            return None
+    except psutil.Error:
         return None
     return pid
 
@@ -120,8 +121,8 @@ def stop(name, sig=signal.SIGTERM, timeout=20):
             time.sleep(0.2)
         for member in _session_members(pid):
             try:
-                os.kill(member, signal.SIGKILL)
-            except ProcessLookupError:
+                member.kill()
+            except psutil.Error:
                 pass
         _reap(pid)
     try:
@@ -132,18 +133,15 @@ def stop(name, sig=signal.SIGTERM, timeout=20):
 
 
 def _session_members(sid):
-    """Live (non-zombie) processes of session `sid`."""
+    """Live (non-zombie) processes of session ``sid``."""
     members = []
-    for entry in os.listdir('/proc'):
-        if not entry.isdigit():
-            continue
+    for proc in psutil.process_iter(['status']):
         try:
-            with open('/proc/%s/stat' % entry) as f:
-                fields = f.read().rsplit(')', 1)[1].split()
-        except OSError:
+            if proc.info['status'] != psutil.STATUS_ZOMBIE and \
+                    os.getsid(proc.pid) == sid:
+                members.append(proc)
+        except (OSError, psutil.Error):
             continue
-        if int(fields[3]) == sid and fields[0] != 'Z':
-            members.append(int(entry))
     return members
 
 
@@ -197,10 +195,7 @@ def session_pss_mib(pid):
     total = 0
     for member in _session_members(pid):
         try:
-            with open('/proc/%d/smaps_rollup' % member) as f:
-                for line in f:
-                    if line.startswith('Pss:'):
-                        total += int(line.split()[1])
-        except (OSError, ValueError):
+            total += member.memory_full_info().pss
+        except psutil.Error:
             continue
-    return total / 1024.0
+    return total / float(1 << 20)

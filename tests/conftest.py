@@ -41,14 +41,14 @@ def local_cloud():
 
 @pytest.fixture(scope='session')
 def admin_conn(local_cloud):
-    from localcloud import services
-    return services.admin_conn('admin')
+    from localcloud import seed
+    return seed.admin_conn('admin')
 
 
 @pytest.fixture(scope='session')
 def demo_conn(local_cloud):
-    from localcloud import services
-    return services.admin_conn('demo')
+    from localcloud import seed
+    return seed.admin_conn('demo')
 
 
 @pytest.fixture(scope='session')

@@ -24,7 +24,8 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 pytestmark = pytest.mark.browser
 
@@ -32,7 +33,7 @@ EVIL = '<img src=x onerror="document.title=\'pwned\'">orphan'
 
 
 def _boot(conn, flavor, name):
-    image = conn.image.find_image(services.IMAGE_NAME)
+    image = conn.image.find_image(seed.IMAGE_NAME)
     fl = conn.compute.find_flavor(flavor, ignore_missing=False)
     return conn.compute.create_server(name=name, image_id=image.id,
                                       flavor_id=fl.id, networks='none')
@@ -69,7 +70,7 @@ def fleet(admin_conn, demo_conn):
     for (conn, _s), s in zip(made, servers):
         conn.compute.delete_server(s)
     for (conn, _s), s in zip(made, servers):
-        services.wait_gone(conn, s, wait=120)
+        helpers.wait_gone(conn, s, wait=120)
 
 
 ADMIN, PROJECT = 'burst_admin_instances', 'burst_project_instances'

@@ -21,8 +21,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
+from localcloud import apis
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 pytestmark = pytest.mark.browser
 
@@ -56,12 +58,12 @@ def test_member_launches_instance(login, local_cloud, demo_conn,
     WebDriverWait(browser, 30).until(
         ec.visibility_of_element_located((By.NAME, 'name'))).send_keys(name)
     _step(browser, 'Source')
-    _allocate(browser, services.IMAGE_NAME)
+    _allocate(browser, seed.IMAGE_NAME)
     _step(browser, 'Flavor')
     _allocate(browser, 'm1.tiny')
     _step(browser, 'Networks')
     WebDriverWait(browser, 30).until(ec.text_to_be_present_in_element(
-        (By.CSS_SELECTOR, '.modal-body'), services.DEMO_NET))
+        (By.CSS_SELECTOR, '.modal-body'), seed.DEMO_NET))
     browser.save_screenshot(os.path.join(artifacts_dir,
                                          'launch-instance-networks.png'))
     _click(browser, "//button[contains(@class, 'finish')]")
@@ -73,7 +75,7 @@ def test_member_launches_instance(login, local_cloud, demo_conn,
         server = demo_conn.compute.wait_for_server(server, wait=120)
         assert server.status == 'ACTIVE'
         host = admin_conn.compute.get_server(server.id).compute_host
-        assert host in services.compute_hosts()
+        assert host in apis.compute_hosts()
         browser.get(local_cloud.url('horizon', '/project/instances/'))
         row = WebDriverWait(browser, 30).until(
             ec.presence_of_element_located(
@@ -84,4 +86,4 @@ def test_member_launches_instance(login, local_cloud, demo_conn,
             server = demo_conn.compute.find_server(name)
         if server is not None:
             demo_conn.compute.delete_server(server)
-            services.wait_gone(demo_conn, server, wait=120)
+            helpers.wait_gone(demo_conn, server, wait=120)

@@ -24,7 +24,7 @@ from selenium.webdriver.support import expected_conditions as ec
 from selenium.webdriver.support.ui import WebDriverWait
 
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
 
 pytestmark = pytest.mark.browser
 
@@ -49,8 +49,8 @@ def test_member_launches_the_multi_tier_stack(
     browser.find_element(By.ID, 'id_password').send_keys(
         paths.secrets_()['demo'])
     # The template's defaults, as Horizon fills them in.
-    for param, value in (('image', services.IMAGE_NAME),
-                         ('network', services.DEMO_NET),
+    for param, value in (('image', seed.IMAGE_NAME),
+                         ('network', seed.DEMO_NET),
                          ('db_flavor', 'private.medium'),
                          ('web_flavor', 'm1.large'), ('web_count', '6')):
         assert browser.find_element(

@@ -15,7 +15,9 @@ import uuid
 import pytest
 
 from burst_core import policy
-from localcloud import services
+from localcloud import apis
+from localcloud import seed
+from tests import helpers
 
 
 def save_policy(horizon_request, **values):
@@ -70,7 +72,7 @@ def caps_provider(conn):
     """UUID of the burst aggregate's caps provider in Placement, or None
     before the first claim."""
     from burst_core import caps
-    name = caps.provider_name(services.BURST_AGGREGATE)
+    name = caps.provider_name(seed.BURST_AGGREGATE)
     rps = conn.placement.get('/resource_providers?name=%s' % name).json()[
         'resource_providers']
     return rps[0]['uuid'] if rps else None
@@ -98,7 +100,7 @@ def restart_ec2_compute(conn, sig=None, until=None):
     name = 'nova-compute-' + paths.EC2_HOST
     stopped = time.time()
     procs.stop(name, sig=sig or signal.SIGTERM)
-    services.start_ec2_compute()
+    apis.start_ec2_compute()
 
     def ready():
         up = any(svc.state == 'up' and svc.updated_at and
@@ -112,7 +114,7 @@ def restart_ec2_compute(conn, sig=None, until=None):
 
 def aggregate(conn):
     return next(a for a in conn.compute.aggregates()
-                if a.name == services.BURST_AGGREGATE)
+                if a.name == seed.BURST_AGGREGATE)
 
 
 def pools(admin_conn, pol):
@@ -206,7 +208,7 @@ def servers(admin_conn, demo_conn):
     booted = []
 
     def boot(flavor, status='ACTIVE'):
-        image = demo_conn.image.find_image(services.IMAGE_NAME)
+        image = demo_conn.image.find_image(seed.IMAGE_NAME)
         fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
         s = demo_conn.compute.create_server(
             name='burst-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
@@ -220,4 +222,4 @@ def servers(admin_conn, demo_conn):
     for s in booted:
         demo_conn.compute.delete_server(s, ignore_missing=True)
     for s in booted:
-        services.wait_gone(demo_conn, s, wait=120)
+        helpers.wait_gone(demo_conn, s, wait=120)

@@ -22,10 +22,11 @@ import pytest
 from burst_core import policy
 from burst_core import prices
 from burst_dashboard.api import burst as burst_api
+from localcloud import apis
 from localcloud import config
 from localcloud import paths
 from localcloud import procs
-from localcloud import services
+from tests import helpers
 
 from tests.integration.conftest import aggregate as _aggregate
 from tests.integration.conftest import pools as _pools
@@ -60,7 +61,7 @@ def test_threshold_keeps_instances_local_then_bursts(
     private, public = _pools(admin_conn, saved)
     assert policy.preview(private, public, req, saved)['local'] == 3
     hosts = [servers('m1.large').compute_host for _ in range(4)]
-    assert all(h in services.compute_hosts() for h in hosts[:3]), hosts
+    assert all(h in apis.compute_hosts() for h in hosts[:3]), hosts
     assert hosts[3] == paths.EC2_HOST
     burst = admin_conn.compute.get_server(
         [s for s in admin_conn.compute.servers(all_projects=True)
@@ -83,13 +84,13 @@ def test_room_freed_by_a_delete_is_used_again(
     _save(horizon_request, enter_ram_pct='%.3f' % threshold,
           enter_vcpu_pct=100, enter_disk_pct=100, exit_pct=5)
     first = servers('m1.large')
-    assert first.compute_host in services.compute_hosts()
+    assert first.compute_host in apis.compute_hosts()
     assert servers('m1.large').compute_host == paths.EC2_HOST
     demo_conn.compute.delete_server(first)
-    services.wait_gone(demo_conn, first, wait=120)
+    helpers.wait_gone(demo_conn, first, wait=120)
     # The scheduler counts on usages up to [burst] usage_max_age old.
     time.sleep(config.USAGE_MAX_AGE + 0.5)
-    assert servers('m1.large').compute_host in services.compute_hosts()
+    assert servers('m1.large').compute_host in apis.compute_hosts()
 
 
 def test_cap_refuses_burst_with_reason(admin_conn, horizon_request,
@@ -110,7 +111,7 @@ def test_malformed_policy_keeps_scheduling_local(admin_conn, restore_policy,
     admin_conn.compute.set_aggregate_metadata(agg, {
         'burst:enter_vcpu_pct': 'lots', 'burst:colour': 'red'})
     local = servers('m1.small')
-    assert local.compute_host in services.compute_hosts()
+    assert local.compute_host in apis.compute_hosts()
     refused = servers('ec2.small', status='ERROR')
     assert 'bursting is disabled' in refused.fault['message']
     with open(procs.log_path('nova-scheduler')) as f:

@@ -24,8 +24,10 @@ import pytest
 from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
+from localcloud import ec2proxy
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 from tests.integration.conftest import ec2_through_proxy
 
@@ -35,7 +37,7 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def booted(demo_conn):
     servers = []
-    image = demo_conn.image.find_image(services.IMAGE_NAME)
+    image = demo_conn.image.find_image(seed.IMAGE_NAME)
     for flavor in ('m1.large', 'm1.small', 'ec2.medium'):
         fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
         servers.append(demo_conn.compute.create_server(
@@ -47,7 +49,7 @@ def booted(demo_conn):
     for s in servers:
         demo_conn.compute.delete_server(s)
     for s in servers:
-        services.wait_gone(demo_conn, s, wait=120)
+        helpers.wait_gone(demo_conn, s, wait=120)
 
 
 @pytest.fixture
@@ -117,7 +119,7 @@ def test_ec2_down_fails_fast_with_a_clear_reason(horizon_request):
     """EC2 unreachable for real (the fault proxy drops connections): the
     public side fails within the client's bounded timeouts and says why;
     the private side is still read."""
-    services.ec2_faults(mode='down')
+    ec2proxy.ec2_faults(mode='down')
     try:
         with override_settings(BURST_DASHBOARD=ec2_through_proxy()):
             t0 = time.monotonic()
@@ -129,7 +131,7 @@ def test_ec2_down_fails_fast_with_a_clear_reason(horizon_request):
             pool = burst_api.preview_data(
                 horizon_request, state).private_pool(state.policy)
     finally:
-        services.ec2_faults(mode='pass')
+        ec2proxy.ec2_faults(mode='pass')
     assert elapsed < 15
     assert 'not-shown-anywhere' not in reason
     assert reason

@@ -35,8 +35,8 @@ import requests
 
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances
+from localcloud import ec2proxy
 from localcloud import paths
-from localcloud import services
 
 from tests.integration.conftest import ec2_through_proxy
 
@@ -109,7 +109,7 @@ def test_pages_back_off_from_a_blackholed_ec2_and_recover(
                        max_backoff=4 * BACKOFF)
     with override_settings(BURST_DASHBOARD=conf), sends_to(proxy) as sent:
         ec2_api.forget_outages()
-        services.ec2_faults(proxy_url=proxy, mode='slow', delay=60)
+        ec2proxy.ec2_faults(proxy_url=proxy, mode='slow', delay=60)
 
         # The first read fails within the client's bounds.
         inv, took = _timed(instances.admin_inventory, horizon_request)
@@ -159,7 +159,7 @@ def test_pages_back_off_from_a_blackholed_ec2_and_recover(
 
         # EC2 answers again: after the back-off the next read recovers
         # and forgets the outage.
-        services.ec2_faults(proxy_url=proxy, mode='pass')
+        ec2proxy.ec2_faults(proxy_url=proxy, mode='pass')
         _wait_until(second.retry_at)
         inv = instances.admin_inventory(horizon_request)
         assert inv.ec2_error is None and inv.ec2_outage is None

@@ -21,9 +21,11 @@ import pytest
 import requests
 
 from burst_core import prices
+from localcloud import ec2proxy
 from localcloud import paths
 from localcloud import procs
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 from tests.integration.conftest import ec2_of
 
@@ -35,9 +37,9 @@ TAG_KEYS = {'Name', 'openstack:instance-id', 'openstack:project-id',
 
 @pytest.fixture(autouse=True)
 def no_faults(local_cloud):
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     yield
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'inf',
                   timeout=5)
 
@@ -49,7 +51,7 @@ def boot(demo_conn):
     booted = []
 
     def _boot(flavor, image=None, status='ACTIVE'):
-        image = image or demo_conn.image.find_image(services.IMAGE_NAME)
+        image = image or demo_conn.image.find_image(seed.IMAGE_NAME)
         fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
         server = demo_conn.compute.create_server(
             name='ec2-it-%s' % uuid.uuid4().hex[:6], image_id=image.id,
@@ -62,7 +64,7 @@ def boot(demo_conn):
     for server in booted:
         demo_conn.compute.delete_server(server, ignore_missing=True)
     for server in booted:
-        services.wait_gone(demo_conn, server, wait=120)
+        helpers.wait_gone(demo_conn, server, wait=120)
 
 
 def _wait_task_done(conn, server, timeout=60):
@@ -143,7 +145,7 @@ def test_power_operations_reach_ec2(boot, demo_conn, ec2):
     _wait_task_done(demo_conn, server)
     assert _state(ec2, iid) == 'running'
     demo_conn.compute.delete_server(server)
-    services.wait_gone(demo_conn, server, wait=60)
+    helpers.wait_gone(demo_conn, server, wait=60)
     assert _state(ec2, iid) == 'terminated'
 
 
@@ -152,7 +154,7 @@ def test_delete_tolerates_ec2_instance_already_gone(boot, demo_conn, ec2):
     (inst,) = ec2_of(ec2, [server.id])
     ec2.terminate_instances(InstanceIds=[inst['InstanceId']])
     demo_conn.compute.delete_server(server)
-    services.wait_gone(demo_conn, server, wait=60)
+    helpers.wait_gone(demo_conn, server, wait=60)
     assert demo_conn.compute.find_server(server.id) is None
 
 
@@ -168,7 +170,7 @@ def _inject(fault):
         requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'0',
                       timeout=5).raise_for_status()
     else:
-        services.ec2_faults(**fault)
+        ec2proxy.ec2_faults(**fault)
 
 
 @pytest.mark.parametrize('fault,plain,detail', [
@@ -194,7 +196,7 @@ def test_fault_gives_error_with_reason_and_no_leak(
         fault, plain, detail, boot, admin_conn, demo_conn, ec2):
     _inject(fault)
     server = boot('ec2.small', status='ERROR')
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     requests.post(paths.EC2_URL + '/moto-api/reset-auth', data=b'inf',
                   timeout=5)
     # The member reads what happened in words, none of AWS's own text.

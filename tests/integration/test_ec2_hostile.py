@@ -21,7 +21,11 @@ import uuid
 
 import pytest
 
-from localcloud import services
+from localcloud import ec2proxy
+
+from tests import helpers
+
+from localcloud import seed
 
 from tests.integration.conftest import ec2_of
 from tests.integration.conftest import restart_ec2_compute
@@ -31,9 +35,9 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(autouse=True)
 def no_faults(local_cloud):
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     yield
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
 
 
 @pytest.fixture
@@ -44,14 +48,14 @@ def made(demo_conn):
     for s in things['servers']:
         demo_conn.compute.delete_server(s, ignore_missing=True)
     for s in things['servers']:
-        services.wait_gone(demo_conn, s, wait=120)
+        helpers.wait_gone(demo_conn, s, wait=120)
     for image in things['images']:
         demo_conn.image.delete_image(image, ignore_missing=True)
 
 
 def _boot(demo_conn, made, flavor='ec2.small', image=None, status='ACTIVE',
           **kw):
-    image = image or demo_conn.image.find_image(services.IMAGE_NAME)
+    image = image or demo_conn.image.find_image(seed.IMAGE_NAME)
     fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
     server = demo_conn.compute.create_server(
         name='ec2-hostile-%s' % uuid.uuid4().hex[:6], image_id=image.id,
@@ -97,7 +101,7 @@ def test_rebuild_gets_a_new_ec2_instance_and_ends_the_old(
     instance; a token per attempt gets a new one."""
     server = _boot(demo_conn, made)
     (old,) = ec2_of(ec2, [server.id])
-    image = demo_conn.image.find_image(services.IMAGE_NAME)
+    image = demo_conn.image.find_image(seed.IMAGE_NAME)
     demo_conn.compute.rebuild_server(server, image=image.id)
     deadline = time.monotonic() + 120
     while True:
@@ -117,14 +121,14 @@ def test_rebuild_gets_a_new_ec2_instance_and_ends_the_old(
 def test_compute_killed_mid_spawn_leaves_no_ec2_instance_running(
         demo_conn, admin_conn, made, ec2):
     # EC2 launches but never says running: the spawn waits.
-    services.ec2_faults(mode='pending')
+    ec2proxy.ec2_faults(mode='pending')
     server = _boot(demo_conn, made, status=None)
     deadline = time.monotonic() + 60
     while not ec2_of(ec2, [server.id]):
         assert time.monotonic() < deadline, 'no EC2 launch'
         time.sleep(0.5)
     # nova-compute dies mid-spawn; EC2 comes back; it starts again.
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     restart_ec2_compute(admin_conn, sig=signal.SIGKILL,
                         until=lambda: not ec2_of(ec2, [server.id]))
     assert ec2_of(ec2, [server.id], ('shutting-down', 'terminated'))
@@ -137,9 +141,9 @@ def test_launch_whose_reply_is_lost_is_found_not_repeated(demo_conn, made,
     """EC2 launches, but no reply reaches nova-compute (every attempt of
     botocore's retries): the driver finds the launch by its client token
     and goes on with it; one EC2 instance, not two, not a stray."""
-    services.ec2_faults(mode='lose', action='RunInstances')
+    ec2proxy.ec2_faults(mode='lose', action='RunInstances')
     server = _boot(demo_conn, made)
-    services.ec2_faults(mode='pass')
+    ec2proxy.ec2_faults(mode='pass')
     (inst,) = ec2_of(ec2, [server.id])
     assert inst['State']['Name'] == 'running'
     assert len(ec2_of(ec2, [server.id], states=None)) == 1

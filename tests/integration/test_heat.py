@@ -31,8 +31,10 @@ from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances as instances_api
 from localcloud import alarm
+from localcloud import apis
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 from tests.integration.conftest import ec2_of
 from tests.integration.conftest import pools
@@ -108,14 +110,14 @@ def test_a_plain_server_resource_is_placed_by_the_burst_scheduler(
     created = stack({
         'heat_template_version': '2021-04-16',
         'resources': {'web': {'type': 'OS::Nova::Server', 'properties': {
-            'image': services.IMAGE_NAME, 'flavor': flavor,
+            'image': seed.IMAGE_NAME, 'flavor': flavor,
             'networks': [{'allocate_network': 'none'}]}}},
         'outputs': {'server': {'value': {'get_resource': 'web'}}}})
     assert created.status == 'CREATE_COMPLETE', created.status_reason
     server_id = _outputs(created)['server']
     host = _host(admin_conn, server_id)
     assert (host == paths.EC2_HOST) if on_ec2 else \
-        (host in services.compute_hosts())
+        (host in apis.compute_hosts())
     assert len(ec2_of(ec2, [server_id], ('running',))) == int(on_ec2)
 
 
@@ -126,11 +128,11 @@ def test_multi_tier_database_home_web_tier_split_at_the_threshold(
     created = stack('multi-tier.yaml', web_flavor='m1.medium', web_count=4)
     assert created.status == 'CREATE_COMPLETE', created.status_reason
     out = _outputs(created)
-    assert _host(admin_conn, out['db_server']) in services.compute_hosts()
+    assert _host(admin_conn, out['db_server']) in apis.compute_hosts()
     assert out['db_zone'] == 'nova'
     hosts = {s: _host(admin_conn, s) for s in out['web_servers']}
     on_ec2 = sorted(s for s, h in hosts.items() if h == paths.EC2_HOST)
-    local = [s for s, h in hosts.items() if h in services.compute_hosts()]
+    local = [s for s, h in hosts.items() if h in apis.compute_hosts()]
     assert (len(local), len(on_ec2)) == (2, 2), hosts
     # The stack's own output says where each server runs (zones members
     # can see), in agreement with the hosts only admins see.
@@ -193,7 +195,7 @@ def test_autoscaling_out_onto_ec2_and_in_releasing_ec2_first(
     after = alarm.members(demo_conn, created.id)
     assert {m.server_id for m in after} == \
         {m.server_id for m in members} - {newest.server_id}
-    services.wait_gone(demo_conn, types.SimpleNamespace(
+    helpers.wait_gone(demo_conn, types.SimpleNamespace(
         id=newest.server_id), wait=120)
     assert ec2_of(ec2, [newest.server_id]) == []
     assert alarm.scale_in(demo_conn, created.id)
@@ -208,6 +210,6 @@ def test_autoscaling_out_onto_ec2_and_in_releasing_ec2_first(
     assert _wait(demo_conn, created.id,
                  ('DELETE_COMPLETE', 'DELETE_FAILED')) is None
     for m in members:
-        services.wait_gone(demo_conn, types.SimpleNamespace(id=m.server_id),
-                           wait=120)
+        helpers.wait_gone(demo_conn, types.SimpleNamespace(id=m.server_id),
+                          wait=120)
     assert ec2_of(ec2, burst) == []

@@ -28,8 +28,10 @@ from burst_core import caps
 from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import instances as instances_api
+from localcloud import apis
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 from tests.integration.conftest import aggregate as _aggregate
 from tests.integration.conftest import caps_provider
@@ -48,7 +50,7 @@ def multi_boot(admin_conn, demo_conn):
     booted = []
 
     def boot(flavor, count):
-        image = demo_conn.image.find_image(services.IMAGE_NAME)
+        image = demo_conn.image.find_image(seed.IMAGE_NAME)
         fl = demo_conn.compute.find_flavor(flavor, ignore_missing=False)
         name = 'burst-multi-%s' % uuid.uuid4().hex[:6]
         demo_conn.compute.create_server(
@@ -69,7 +71,7 @@ def multi_boot(admin_conn, demo_conn):
     for s in booted:
         demo_conn.compute.delete_server(s, ignore_missing=True)
     for s in booted:
-        services.wait_gone(demo_conn, s, wait=120)
+        helpers.wait_gone(demo_conn, s, wait=120)
 
 
 @pytest.mark.parametrize('flavor,cap', [('ec2.small', 'max_instances'),
@@ -142,7 +144,7 @@ def test_malformed_number_keeps_local_builds_and_shows_why(
     agg = _aggregate(admin_conn)
     admin_conn.compute.set_aggregate_metadata(agg, {'burst:max_vcpus': bad})
     local = servers('m1.tiny')
-    assert local.compute_host in services.compute_hosts()
+    assert local.compute_host in apis.compute_hosts()
     state = burst_api.policy_get(horizon_request)
     assert 'burst:max_vcpus' in state.errors
     # A good policy saved over it repairs it.
@@ -259,7 +261,7 @@ def test_ec2_host_disabled_builds_stay_local(admin_conn, horizon_request,
                                        disabled_reason='issue 10 test')
     try:
         local = servers('m1.tiny')
-        assert local.compute_host in services.compute_hosts()
+        assert local.compute_host in apis.compute_hosts()
         refused = servers('ec2.small', status='ERROR')
         assert refused.fault['message'] == (
             'No valid host was found. burst policy: bursting is '

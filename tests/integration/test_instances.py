@@ -22,8 +22,10 @@ from django.test import override_settings
 import pytest
 
 from burst_dashboard.api import instances
+from localcloud import ec2proxy
 from localcloud import paths
-from localcloud import services
+from localcloud import seed
+from tests import helpers
 
 from tests.integration.conftest import ec2_through_proxy
 from tests.integration.conftest import save_policy as _save
@@ -78,7 +80,7 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
     assert auto.compute_host == paths.EC2_HOST
     _save(horizon_request)
     # An instance of the admin project, and orphans of both projects.
-    admin_image = admin_conn.image.find_image(services.IMAGE_NAME)
+    admin_image = admin_conn.image.find_image(seed.IMAGE_NAME)
     other = admin_conn.compute.create_server(
         name='admin-only-%s' % uuid.uuid4().hex[:6], image_id=admin_image.id,
         flavor_id=admin_conn.compute.find_flavor('m1.tiny').id,
@@ -147,7 +149,7 @@ def test_rows_and_drift_flags(horizon_request, member_request, admin_conn,
         assert not any(r.repatriate for r in mine.values())
     finally:
         admin_conn.compute.delete_server(other)
-        services.wait_gone(admin_conn, other, wait=120)
+        helpers.wait_gone(admin_conn, other, wait=120)
 
 
 def test_live_ec2_instance_behind_a_failed_launch_is_drift(
@@ -156,14 +158,14 @@ def test_live_ec2_instance_behind_a_failed_launch_is_drift(
     Nova says ERROR on the EC2 host. An EC2 instance of it left running
     (as when the driver's terminate after a failed launch fails too) is
     flagged; with none, the failed instance is not drift."""
-    services.ec2_faults(mode='error', action='RunInstances',
+    ec2proxy.ec2_faults(mode='error', action='RunInstances',
                         code='InsufficientInstanceCapacity',
                         message='no capacity', status=500)
     try:
         failed = servers('ec2.small', status='ERROR')
         clean = servers('ec2.small', status='ERROR')
     finally:
-        services.ec2_faults(mode='pass')
+        ec2proxy.ec2_faults(mode='pass')
     leaked = orphans(demo_conn.current_project_id, 'leaked', failed.id)
     rows = {r.id: r for r in instances.admin_inventory(horizon_request).rows}
     row = rows[failed.id]
@@ -184,14 +186,14 @@ def test_ec2_down_or_slow_local_rows_still_listed(horizon_request, servers,
     reason free of credentials, within the EC2 client's bounded timeouts
     (connect 2 s, read 5 s, 2 attempts) instead of hanging the page."""
     local = servers('m1.tiny')
-    services.ec2_faults(**fault)
+    ec2proxy.ec2_faults(**fault)
     try:
         with override_settings(BURST_DASHBOARD=ec2_through_proxy()):
             started = time.monotonic()
             inv = instances.admin_inventory(horizon_request)
             took = time.monotonic() - started
     finally:
-        services.ec2_faults(mode='pass')
+        ec2proxy.ec2_faults(mode='pass')
     assert took < 15, took
     assert inv.ec2_error and 'not-shown-anywhere' not in inv.ec2_error
     row = {r.id: r for r in inv.rows}[local.id]

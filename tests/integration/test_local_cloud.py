@@ -18,14 +18,17 @@ import uuid
 
 import pytest
 
+from localcloud import apis
 from localcloud import procs
+from localcloud import seed
 from localcloud import services
+from tests import helpers
 
 pytestmark = pytest.mark.integration
 
 
 def _boot(conn, flavor='m1.small', count=1):
-    image = conn.image.find_image(services.IMAGE_NAME, ignore_missing=False)
+    image = conn.image.find_image(seed.IMAGE_NAME, ignore_missing=False)
     fl = conn.compute.find_flavor(flavor, ignore_missing=False)
     name = 'it-%s' % uuid.uuid4().hex[:8]
     return [conn.compute.create_server(
@@ -39,7 +42,7 @@ def test_every_service_healthy(local_cloud):
 
 
 def test_fake_hypervisors_registered_with_their_size(admin_conn):
-    hosts = services.compute_hosts()
+    hosts = apis.compute_hosts()
     providers = {p.name: p for p in admin_conn.placement.resource_providers()}
     assert set(hosts) <= set(providers)
     for host in hosts:
@@ -53,8 +56,8 @@ def test_fake_hypervisors_registered_with_their_size(admin_conn):
 
 def test_flavors_and_image_ready_for_launch(demo_conn):
     names = {f.name for f in demo_conn.compute.flavors()}
-    assert {f[0] for f in services.FLAVORS} <= names
-    image = demo_conn.image.find_image(services.IMAGE_NAME)
+    assert {f[0] for f in seed.FLAVORS} <= names
+    image = demo_conn.image.find_image(seed.IMAGE_NAME)
     assert image is not None and image.status == 'active'
 
 
@@ -66,7 +69,7 @@ def test_servers_boot_active_on_fake_hosts_and_delete(demo_conn, admin_conn):
             assert s.status == 'ACTIVE'
         hosts = {admin_conn.compute.get_server(s.id).compute_host
                  for s in servers}
-        assert hosts <= set(services.compute_hosts())
+        assert hosts <= set(apis.compute_hosts())
         # Placement holds the allocations of the new servers.
         for s in servers:
             allocs = admin_conn.placement.get(
@@ -77,7 +80,7 @@ def test_servers_boot_active_on_fake_hosts_and_delete(demo_conn, admin_conn):
         for s in servers:
             demo_conn.compute.delete_server(s, ignore_missing=True)
         for s in servers:
-            services.wait_gone(demo_conn, s, wait=120)
+            helpers.wait_gone(demo_conn, s, wait=120)
     for s in servers:
         assert demo_conn.compute.find_server(s.id) is None
         allocs = admin_conn.placement.get(
@@ -93,7 +96,7 @@ def test_member_sees_only_own_project(demo_conn, admin_conn):
         assert server.id not in mine
     finally:
         admin_conn.compute.delete_server(server)
-        services.wait_gone(admin_conn, server, wait=120)
+        helpers.wait_gone(admin_conn, server, wait=120)
 
 
 def test_up_again_is_idempotent(local_cloud, tmp_path):

@@ -21,6 +21,7 @@ import pytest
 
 from localcloud import alarm
 from localcloud import cli
+from localcloud import infra
 from localcloud import paths
 from localcloud import procs
 from localcloud import services
@@ -130,7 +131,7 @@ def test_memcached_is_the_clouds_own(state, monkeypatch):
                         lambda name, cmd, **kw: started.update({name: cmd}))
     with monkeypatch.context() as m:
         m.setattr(os.path, 'exists', lambda p: True)
-        services.start_memcached()
+        infra.start_memcached()
     cmd = started['memcached']
     assert cmd[cmd.index('-l') + 1] == '127.0.0.1'
     assert cmd[cmd.index('-p') + 1] == str(paths.PORTS['memcached']) != \
