@@ -126,8 +126,8 @@ def setup_databases():
 def start_rabbitmq():
     if procs.pid_of('rabbitmq'):
         return
-    base = os.path.join(paths.DATA, 'rabbitmq')
-    os.makedirs(base, exist_ok=True)
+    data = os.path.join(paths.DATA, 'rabbitmq')
+    os.makedirs(data, exist_ok=True)
     server = '/usr/lib/rabbitmq/bin/rabbitmq-server'
     if not os.path.exists(server):
         raise ServiceError('rabbitmq', 'RabbitMQ is not installed '
@@ -138,17 +138,17 @@ def start_rabbitmq():
                              '-port', str(paths.PORTS['epmd']),
                              '-address', paths.HOST])
         procs.wait_for('epmd', lambda: base.port_open(paths.PORTS['epmd']), 20)
-    plugins = os.path.join(base, 'enabled_plugins')
+    plugins = os.path.join(data, 'enabled_plugins')
     with open(plugins, 'w') as f:
         f.write('[].\n')
-    conf = os.path.join(base, 'rabbitmq.conf')
+    conf = os.path.join(data, 'rabbitmq.conf')
     with open(conf, 'w') as f:
         f.write('listeners.tcp.default = %s:%d\nloopback_users.guest = true\n'
                 % (paths.HOST, paths.PORTS['rabbitmq']))
-    env_file = os.path.join(base, 'rabbitmq-env.conf')
+    env_file = os.path.join(data, 'rabbitmq-env.conf')
     open(env_file, 'w').close()
     procs.start('rabbitmq', [server], env={
-        'HOME': base,
+        'HOME': data,
         'RABBITMQ_NODENAME': 'burst@localhost',
         'RABBITMQ_NODE_IP_ADDRESS': paths.HOST,
         'RABBITMQ_NODE_PORT': str(paths.PORTS['rabbitmq']),
@@ -158,7 +158,7 @@ def start_rabbitmq():
         'RABBITMQ_CONF_ENV_FILE': env_file,
         'RABBITMQ_CONFIG_FILE': conf[:-len('.conf')],
         'RABBITMQ_ENABLED_PLUGINS_FILE': plugins,
-        'RABBITMQ_MNESIA_BASE': os.path.join(base, 'mnesia'),
+        'RABBITMQ_MNESIA_BASE': os.path.join(data, 'mnesia'),
         'RABBITMQ_LOG_BASE': os.path.join(paths.LOG, 'rabbitmq'),
         'RABBITMQ_LOGS': '-',
         'RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS':
