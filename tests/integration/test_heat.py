@@ -26,10 +26,13 @@ from openstack import exceptions
 import pytest
 
 from burst_core import policy
+from burst_core import prices
 from burst_core.tags import TAG_INSTANCE
 from burst_core.tags import TAG_PROJECT
+from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.dashboards.admin.burst_capacity import summary
 from localcloud import alarm
 from localcloud import apis
 from localcloud import paths
@@ -187,6 +190,16 @@ def test_autoscaling_out_onto_ec2_and_in_releasing_ec2_first(
     assert cap.managed_instances == len(managed) >= 2
     assert {i['InstanceId'] for i in running} <= \
         {i['InstanceId'] for i in managed}
+    # The burn rate the page shows: the shipped table's price of every
+    # running instance of this cloud, the stack's members included.
+    table = prices.region_types(paths.EC2_REGION)
+    burn = summary.public_summary(
+        cap, policy.BurstPolicy(), burst_api.price_lookup(
+            paths.EC2_REGION).book(list(cap.account_types), wait=True))
+    assert burn.managed_cost_per_hour == pytest.approx(sum(
+        table[i['InstanceType']]['usd_per_hour'] for i in managed))
+    assert burn.managed_cost_per_hour >= sum(
+        table[i['InstanceType']]['usd_per_hour'] for i in running) > 0
 
     # Scale in: the newest EC2 member goes first, nothing local is touched.
     newest = max((m for m in members if m.server_id in burst),
