@@ -20,6 +20,13 @@ TAG_INSTANCE_NAME = 'openstack:instance-name'
 TAG_COMPUTE_HOST = 'openstack:compute-host'
 
 
+def described_instances(*answers):
+    """The instances of ``describe_instances`` answers (pages), flat."""
+    return [i for answer in answers
+            for r in answer.get('Reservations') or ()
+            for i in r.get('Instances') or ()]
+
+
 def tags_dict(ec2_instance):
     """{key: value} of a described instance's tags."""
     return {t.get('Key'): t.get('Value')

@@ -428,8 +428,7 @@ def running_instances(request, region=None):
     pages = ec2_client(request, region).get_paginator(
         'describe_instances').paginate(Filters=[
             {'Name': 'instance-state-name', 'Values': ['running']}])
-    return [i for page in pages for r in page.get('Reservations', ())
-            for i in r.get('Instances', ())]
+    return tags.described_instances(*pages)
 
 
 @profiler.trace

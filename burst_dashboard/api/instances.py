@@ -34,6 +34,7 @@ from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from burst_core import inventory
 from burst_core import policy
+from burst_core import tags
 from burst_core.tags import TAG_MANAGED_BY
 from burst_core.tags import TAG_PROJECT
 from burst_dashboard import api as burst_api_pkg
@@ -96,8 +97,7 @@ def ec2_describe(request, region, project_id=None):
                         'Values': [project_id]})
     pages = ec2_api.ec2_client(request, region).get_paginator(
         'describe_instances').paginate(Filters=filters)
-    return [i for page in pages for r in page.get('Reservations', ())
-            for i in r.get('Instances', ())]
+    return tags.described_instances(*pages)
 
 
 def _ec2_or_error(request, region, project_id=None):

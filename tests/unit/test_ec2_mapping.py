@@ -149,3 +149,15 @@ def test_describe_error_never_shows_secrets():
     assert client.describe_error(unreachable).startswith(
         'EC2 endpoint unreachable')
     assert 'credentials' in client.describe_error(bexc.NoCredentialsError())
+
+
+def test_described_instances_flattens_every_page():
+    from burst_core import tags
+    pages = [{'Reservations': [{'Instances': [{'InstanceId': 'i-1'},
+                                              {'InstanceId': 'i-2'}]},
+                               {'Instances': []}, {}]},
+             {},    # a page with no reservation
+             {'Reservations': [{'Instances': [{'InstanceId': 'i-3'}]}]}]
+    assert [i['InstanceId'] for i in tags.described_instances(*pages)] == \
+        ['i-1', 'i-2', 'i-3']
+    assert tags.described_instances() == []

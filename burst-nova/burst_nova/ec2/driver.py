@@ -160,13 +160,8 @@ class EC2Driver(driver.ComputeDriver):
                 {'Name': 'instance-state-name', 'Values': list(states)}]
 
     def _describe(self, filters):
-        found = []
-        pages = self._ec2().get_paginator('describe_instances').paginate(
-            Filters=filters)
-        for page in pages:
-            for reservation in page.get('Reservations', []):
-                found.extend(reservation.get('Instances', []))
-        return found
+        return tags.described_instances(*self._ec2().get_paginator(
+            'describe_instances').paginate(Filters=filters))
 
     def _managed_instances(self, use_cache=False):
         """Every live EC2 instance this cloud manages, by Nova UUID."""
@@ -222,8 +217,7 @@ class EC2Driver(driver.ComputeDriver):
                 found = self._bounded(deadline, self._ec2().describe_instances,
                                       InstanceIds=[ec2_id])
                 states = [i['State']['Name']
-                          for r in found.get('Reservations', [])
-                          for i in r.get('Instances', [])]
+                          for i in tags.described_instances(found)]
             except DeadlineExceeded:
                 raise
             except (bexc.ClientError, bexc.BotoCoreError) as e:
