@@ -111,15 +111,13 @@ def members(conn, stack, group='group'):
     if not nested:
         return []
     nested_path = _stack_path(conn, nested)
-    found = [Member(r['resource_name'], r['physical_resource_id'],
-                    r['creation_time'], r['resource_status'])
-             for r in _resources(conn, nested_path, type=MEMBER_TYPE)]
-    for m in found:
-        if m.server_id:
-            server = conn.compute.get(
-                '/servers/%s' % m.server_id).json()['server']
-            m.zone = server.get(ZONE)
-    return found
+    # One server list for the zones, not a read per member.
+    zones = {s['id']: s.get(ZONE) for s in conn.compute.get(
+        '/servers/detail').json()['servers']}
+    return [Member(r['resource_name'], r['physical_resource_id'],
+                   r['creation_time'], r['resource_status'],
+                   zones.get(r['physical_resource_id']))
+            for r in _resources(conn, nested_path, type=MEMBER_TYPE)]
 
 
 def _signal_events(conn, path, policy):
