@@ -25,6 +25,7 @@ from urllib import parse
 
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.html import format_html_join
 from django.utils import timesince
 from django.utils.translation import gettext_lazy as _
@@ -62,18 +63,19 @@ SHOW_LABELS = {
     'drift': _("Drift"),
     'repatriate': _("Repatriation candidates"),
 }
-SORT_LABELS = {
-    'name': _("Name"),
-    'project': _("Project"),
-    'stack': _("Stack"),
-    'where': _("Where"),
-    'status': _("Status"),
-    'created': _("Created"),
-    'type': _("EC2 type"),
-    'price': _("Hourly price"),
-    'cost': _("Cost so far"),
+# The column whose header sorts the whole list by each sort key.
+SORT_COLUMNS = {
+    'name': 'name',
+    'project': 'project',
+    'stack': 'stack',
+    'where': 'where',
+    'status': 'status',
+    'age': 'created',
+    'ec2_type': 'type',
+    'price': 'price',
+    'cost': 'cost',
 }
-DIR_LABELS = {ASC: _("Ascending"), DESC: _("Descending")}
+DIR_LABELS = {ASC: _("ascending"), DESC: _("descending")}
 DRIFT_LABELS = {
     inventory.DRIFT_GONE: _("EC2 instance gone"),
     inventory.DRIFT_ORPHAN: _("Unknown to Nova"),
@@ -85,6 +87,10 @@ DRIFT_LABELS = {
 _STATUS = dict(nova_tables.STATUS_DISPLAY_CHOICES)
 _POWER = dict(nova_tables.POWER_DISPLAY_CHOICES)
 _TASK = dict(nova_tables.TASK_DISPLAY_CHOICES)
+
+
+def first_direction(key):
+    return DESC if key in DESC_FIRST else ASC
 
 
 # ---------------------------------------------------------------- cells
@@ -139,6 +145,12 @@ def launched(row):
         return _("%(time)s (%(age)s ago)") % {
             'time': _utc(when), 'age': timesince.timesince(when)}
     return _utc(when)
+
+
+def age(row):
+    """How long ago Nova created the instance (EC2 launched an orphan),
+    as Horizon's Instances table says it."""
+    return timesince.timesince(row.created) if row.created else None
 
 
 def usd(value):
@@ -198,8 +210,9 @@ class InventoryRow(tables.Row):
 
 class InventoryTable(tables.DataTable):
     """Columns both panels show; sorted, filtered and paged by the view
-    over the whole list, so no column sorts in the browser (it would only
-    sort one page)."""
+    over the whole list. A sortable column's header is a link that asks
+    the view for the list sorted by it (server-side: sorting in the
+    browser, Horizon's ``sortable``, would only sort one page)."""
     name = tables.WrappingColumn('name', verbose_name=_("Name"),
                                  sortable=False)
     stack = tables.Column(stack, verbose_name=_("Stack"), sortable=False)
@@ -222,6 +235,7 @@ class InventoryTable(tables.DataTable):
                               sortable=False)
     launched = tables.Column(launched, verbose_name=_("Launched"),
                              sortable=False)
+    age = tables.Column(age, verbose_name=_("Age"), sortable=False)
     price = tables.Column(hourly_price, verbose_name=_("Hourly price (USD)"),
                           sortable=False)
     cost = tables.Column(cost_so_far, verbose_name=_("Cost so far (USD)"),
@@ -244,6 +258,36 @@ class InventoryTable(tables.DataTable):
 
     def get_object_id(self, datum):
         return datum.id
+
+    def link_sort_headers(self, keys, current, direction, url):
+        """Turn the header of each column that sorts by one of ``keys``
+        into a link to the list sorted by it: the current key's in the
+        other direction (with an arrow saying which way it is sorted),
+        the others in their own first direction. ``url(sort=, dir=)`` is
+        the page's URL with those changed."""
+        for name, column in self.columns.items():
+            key = SORT_COLUMNS.get(name)
+            if key not in keys:
+                continue
+            label = column.verbose_name
+            if key == current:
+                then = ASC if direction == DESC else DESC
+                column.verbose_name = format_html(
+                    '<a class="burst-sort-link burst-sorted" href="{}" '
+                    'title="{}">{} <span class="fa fa-sort-{}"></span></a>',
+                    url(sort=key, dir=then),
+                    _("Sorted %(dir)s; sort %(then)s") % {
+                        'dir': DIR_LABELS[direction],
+                        'then': DIR_LABELS[then]},
+                    label, direction)
+                # A dict of its own: the class's column shares its attrs.
+                column.attrs = dict(column.attrs, **{
+                    'aria-sort': 'ascending' if direction == ASC
+                    else 'descending'})
+            else:
+                column.verbose_name = format_html(
+                    '<a class="burst-sort-link" href="{}">{}</a>',
+                    url(sort=key, dir=first_direction(key)), label)
 
     def _query(self, *extra):
         return parse.urlencode(list(self.list_params) + list(extra))
@@ -346,8 +390,8 @@ class InventoryView(tables.DataTableView):
         self.sort = self._choice(SORT, self.sort_choices, DEFAULT_SORT, _(
             'Cannot sort by "%(value)s" (one of %(choices)s): sorted by '
             'creation time.'))
-        default_dir = DESC if self.sort in DESC_FIRST else ASC
-        self.direction = self._choice(DIR, (ASC, DESC), default_dir, _(
+        self.direction = self._choice(DIR, (ASC, DESC),
+                                      first_direction(self.sort), _(
             'Unknown sort direction "%(value)s" (one of %(choices)s).'))
         self.project = self._filter_value(PROJECT) \
             if PROJECT in self.filter_fields else None
@@ -356,6 +400,8 @@ class InventoryView(tables.DataTableView):
         self.table.list_params = [
             (SHOW, self.show), (SORT, self.sort), (DIR, self.direction)
         ] + self._from_get
+        self.table.link_sort_headers(self.sort_choices, self.sort,
+                                     self.direction, self._url)
 
     # ------------------------------------------------------------ data
     def get_data(self):
@@ -439,9 +485,6 @@ class InventoryView(tables.DataTableView):
              'url': self._url(show=key),
              'active': key == getattr(self, 'show', 'all')}
             for key in self.show_choices]
-        context['sort_options'] = [(k, SORT_LABELS[k])
-                                   for k in self.sort_choices]
-        context['dir_options'] = list(DIR_LABELS.items())
         context['list_params'] = {
             'show': getattr(self, 'show', 'all'),
             'sort': getattr(self, 'sort', DEFAULT_SORT),

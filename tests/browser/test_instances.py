@@ -111,6 +111,23 @@ def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
     assert link.get_attribute('href').endswith(
         '/admin/instances/%s/detail' % fleet['ec2'].id)
 
+    # The Name header sorts the whole list, server-side: the other way.
+    def names():
+        return [row.find_element(By.CSS_SELECTOR, 'td').text for row in
+                browser.find_elements(By.CSS_SELECTOR,
+                                      'table#%s tbody tr' % ADMIN)]
+    ascending = names()
+    assert ascending == sorted(ascending, key=str.lower)
+    header = browser.find_element(
+        By.CSS_SELECTOR, 'table#%s th[aria-sort="ascending"] a' % ADMIN)
+    assert header.text.startswith('Name')
+    header.click()
+    WebDriverWait(browser, 60).until(lambda b: 'dir=desc' in b.current_url)
+    assert 'sort=name' in browser.current_url
+    descending = names()
+    assert descending == sorted(descending, key=str.lower, reverse=True)
+    assert descending[0].lower() >= ascending[-1].lower()
+
     # The Drift list: the orphan, not the healthy instances.
     browser.find_element(By.CSS_SELECTOR, 'a.burst-show-drift').click()
     table = WebDriverWait(browser, 60).until(ec.presence_of_element_located(

@@ -174,13 +174,14 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertContains(res, '<tr class="warning burst-drift"', count=2)
         self.assertContains(res, '<strong>State differs</strong>: Nova says')
         self.assertContains(res, '<strong>Unknown to Nova</strong>: Nova has')
-        # filter pills with the counts, sorting form
+        # filter pills with the counts, sorting headers
         self.assertContains(res, 'All (4)')
         self.assertContains(res, 'Local (1)')
         self.assertContains(res, 'EC2 (3)')
         self.assertContains(res, 'Drift (2)')
         self.assertContains(res, 'Repatriation candidates (0)')
-        self.assertContains(res, '<option value="cost">')
+        self.assertContains(res, 'href="?show=all&amp;sort=cost&amp;'
+                                 'dir=desc">Cost so far (USD)</a>')
         # the whole cloud's EC2 figures
         self.assertContains(res, "This cloud's EC2 instances: "
                                  "<strong>3</strong> (3 billed now)")
@@ -223,9 +224,9 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertEqual({E1, E2}, set(_ids(res)))
         res = self._get('?show=ec2&project=demo&name=burst')
         self.assertEqual([E1], _ids(res))
-        # kept by the sort form and the pills
-        self.assertContains(res, '<input type="hidden" name="project" '
-                                 'value="demo">', html=True)
+        # kept by the sorting headers and the pills
+        self.assertContains(res, 'href="?show=ec2&amp;sort=name&amp;'
+                                 'dir=asc&amp;project=demo&amp;name=burst"')
         self.assertContains(res, 'href="?show=drift&amp;sort=created&amp;'
                                  'dir=desc&amp;project=demo&amp;name=burst"')
 
@@ -238,8 +239,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
         res = self._get('?stack=WEB', rows=rows)
         self.assertEqual({E1, L1}, set(_ids(res)))
         self.assertContains(res, 'shop-&lt;b&gt;web&lt;/b&gt;', count=2)
-        self.assertContains(res, '<input type="hidden" name="stack" '
-                                 'value="WEB">', html=True)
+        self.assertContains(res, 'href="?show=all&amp;sort=stack&amp;'
+                                 'dir=asc&amp;stack=WEB"')
         res = self._get('?stack=s-2', rows=rows)       # by ID
         self.assertEqual([E2], _ids(res))
         res = self._get('?sort=stack&dir=asc', rows=rows)
@@ -280,8 +281,37 @@ class AdminIndexTests(test.BaseAdminViewTests):
         res = self._get('?sort=name')      # names: a to z by default
         self.assertEqual(['api-burst', 'db-local', 'leaked-1', 'web-burst'],
                          [r.name for r in res.context['table'].data])
-        self.assertContains(res, '<option value="name" selected>')
-        self.assertContains(res, '<option value="asc" selected>')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_column_headers_sort_the_whole_list(self):
+        res = self._get('?show=ec2&sort=name')
+        self.assertNotContains(res, 'burst-sort-key')      # no Sort form
+        headers = {c.name: str(c) for c in res.context['table'].columns
+                   .values()}
+        # the sorted column: a link to the other direction, marked
+        self.assertIn('href="?show=ec2&amp;sort=name&amp;dir=desc"',
+                      headers['name'])
+        self.assertIn('fa-sort-asc', headers['name'])
+        self.assertContains(res, 'aria-sort="ascending"', count=1)
+        # the others: their own first direction (money and age: largest
+        # or newest first), first page (no marker)
+        for column, query in (('cost', 'sort=cost&amp;dir=desc'),
+                              ('price', 'sort=price&amp;dir=desc'),
+                              ('age', 'sort=created&amp;dir=desc'),
+                              ('project', 'sort=project&amp;dir=asc'),
+                              ('stack', 'sort=stack&amp;dir=asc'),
+                              ('ec2_type', 'sort=type&amp;dir=asc')):
+            self.assertIn('href="?show=ec2&amp;%s"' % query,
+                          headers[column])
+        # what does not sort stays plain text
+        for column in ('flavor', 'ec2_id', 'drift', 'zone'):
+            self.assertNotIn('<a', headers[column])
+        # following the Cost header gives the list sorted by cost
+        res = self._get('?show=all&sort=cost&dir=desc')
+        self.assertEqual([ORPHAN, E2, E1, L1], _ids(res))
+        self.assertContains(res, 'aria-sort="descending"', count=1)
+        self.assertContains(res, 'href="?show=all&amp;sort=cost&amp;'
+                                 'dir=asc"')
 
     @override_settings(API_RESULT_PAGE_SIZE=2)
     @test.create_mocks(ADMIN_MOCKS)
@@ -556,6 +586,15 @@ class ProjectIndexTests(test.TestCase):
         self.assertMessageCount(res, warning=1)
         self.assertContains(res, 'Unknown list &quot;repatriate&quot;')
         self.assertEqual(3, len(_ids(res)))
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_member_sorts_by_headers_but_not_by_project(self):
+        res = self._get('?sort=project')
+        self.assertContains(res, 'Cannot sort by &quot;project&quot;')
+        self.assertNotContains(res, '&amp;sort=project')
+        self.assertContains(res, 'href="?show=all&amp;sort=name&amp;'
+                                 'dir=asc"')
+        self.assertContains(res, 'aria-sort="descending"', count=1)
 
     @test.create_mocks(PROJECT_MOCKS)
     def test_ec2_error_warns_without_the_reason(self):

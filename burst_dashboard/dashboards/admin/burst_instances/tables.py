@@ -45,5 +45,5 @@ class AdminInventoryTable(base.InventoryTable):
         table_actions = (AdminInventoryFilterAction,)
         columns = ('name', 'project', 'stack', 'where', 'status', 'flavor',
                    'ec2_id', 'ec2_type', 'zone', 'private_ip', 'public_ip',
-                   'ec2_state', 'launched', 'price', 'cost', 'drift',
+                   'ec2_state', 'launched', 'age', 'price', 'cost', 'drift',
                    'repatriate')
