@@ -21,4 +21,8 @@ def translated(message):
     if msgid is None:
         return message
     text = gettext(msgid)
-    return text % message.params if message.params else text
+    if not message.params:
+        return text
+    # Parameters that are messages themselves (a joined list, a resource's
+    # name) are translated by their own templates.
+    return text % {k: translated(v) for k, v in message.params.items()}

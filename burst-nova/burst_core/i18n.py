@@ -40,3 +40,12 @@ class Message(str):
 
 def _message(msgid, params):
     return Message(msgid, **params)
+
+
+def join(messages, separator='; '):
+    """Messages (or plain texts) joined into one Message, each part still
+    translatable by its own template."""
+    messages = list(messages)
+    return Message(separator.replace('%', '%%').join(
+        '%%(m%d)s' % i for i in range(len(messages))),
+        **{'m%d' % i: m for i, m in enumerate(messages)})

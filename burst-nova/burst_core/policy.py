@@ -43,12 +43,14 @@ import decimal
 import math
 
 from burst_core.i18n import _
+from burst_core.i18n import join
 from burst_core.i18n import Message
 
 
 PREFIX = 'burst:'
 RESOURCES = ('VCPU', 'MEMORY_MB', 'DISK_GB')
-RESOURCE_LABELS = {'VCPU': 'vCPU', 'MEMORY_MB': 'RAM', 'DISK_GB': 'disk'}
+RESOURCE_LABELS = {'VCPU': Message(_('vCPU')), 'MEMORY_MB': Message(_('RAM')),
+                   'DISK_GB': Message(_('disk'))}
 PLACEMENT_SPEC = 'burst:placement'
 PLACEMENTS = ('auto', 'private', 'public')
 
@@ -504,7 +506,7 @@ class Decision:
     summary: str = ''      # why 'none', in words: no figure of the cloud
 
     def reason(self):
-        return '; '.join(self.reasons)
+        return join(self.reasons)
 
 
 def capacity_of(inventory):
@@ -586,25 +588,33 @@ def _caps_refusal(public, request, policy):
     """(reason with the figures, the same without them), or None."""
     if policy.max_instances is not None and \
             public.instances + 1 > policy.max_instances:
-        return ('EC2 instance cap reached (%d of %d)' % (
-            public.instances, policy.max_instances),
-            'EC2 instance cap reached')
+        return (Message(_('EC2 instance cap reached (%(used)d of %(cap)d)'),
+                        used=public.instances, cap=policy.max_instances),
+                Message(_('EC2 instance cap reached')))
     if policy.max_vcpus is not None and \
             public.vcpus + request.vcpus > policy.max_vcpus:
-        return ('EC2 vCPU cap reached (%d + %d > %d)' % (
-            public.vcpus, request.vcpus, policy.max_vcpus),
-            'EC2 vCPU cap reached')
+        return (Message(_('EC2 vCPU cap reached (%(used)d + %(more)d > '
+                          '%(cap)d)'), used=public.vcpus,
+                        more=request.vcpus, cap=policy.max_vcpus),
+                Message(_('EC2 vCPU cap reached')))
     if policy.max_cost_per_hour is not None:
         if request.hourly_price is None:
-            return ('EC2 cost cap set but the price of %s is unknown' % (
-                request.instance_type or 'the instance type'),
-                'EC2 cost cap set but the price of the instance type is '
-                'unknown')
+            if request.instance_type:
+                why = Message(_('EC2 cost cap set but the price of %(type)s '
+                                'is unknown'), type=request.instance_type)
+            else:
+                why = Message(_('EC2 cost cap set but the price of the '
+                                'instance type is unknown'))
+            return (why, Message(_('EC2 cost cap set but the price of the '
+                                   'instance type is unknown')))
         if public.cost_per_hour + request.hourly_price > \
                 policy.max_cost_per_hour + 1e-9:
-            return ('EC2 cost cap reached ($%.4f/h + $%.4f/h > $%.4f/h)' % (
-                public.cost_per_hour, request.hourly_price,
-                policy.max_cost_per_hour), 'EC2 cost cap reached')
+            return (Message(_('EC2 cost cap reached ($%(used).4f/h + '
+                              '$%(more).4f/h > $%(cap).4f/h)'),
+                            used=public.cost_per_hour,
+                            more=request.hourly_price,
+                            cap=policy.max_cost_per_hour),
+                    Message(_('EC2 cost cap reached')))
     return None
 
 
@@ -631,8 +641,8 @@ def decide(private, public, request, policy):
 
     def to_ec2(why):
         if not policy.enabled:
-            return Decision('none', (why, 'bursting is disabled'), util,
-                            'bursting is disabled')
+            disabled = Message(_('bursting is disabled'))
+            return Decision('none', (why, disabled), util, disabled)
         refusal = _caps_refusal(public, request, policy)
         if refusal:
             return Decision('none', (why, refusal[0]), util, refusal[1])
@@ -640,24 +650,29 @@ def decide(private, public, request, policy):
 
     if request.placement == 'private':
         if host_fits:
-            return local('flavor pinned to private')
-        why = 'flavor pinned to private and no local host can take it'
+            return local(Message(_('flavor pinned to private')))
+        why = Message(_('flavor pinned to private and no local host can '
+                        'take it'))
         return Decision('none', (why,), util, why)
     if request.placement == 'public':
-        return to_ec2('flavor pinned to public')
+        return to_ec2(Message(_('flavor pinned to public')))
     if not policy.enabled:
         if host_fits:
-            return local('bursting disabled: local')
-        why = 'no local host can take it and bursting is disabled'
+            return local(Message(_('bursting disabled: local')))
+        why = Message(_('no local host can take it and bursting is '
+                        'disabled'))
         return Decision('none', (why,), util, why)
     if over:
-        return to_ec2('private %s would reach %s' % (
-            ', '.join(RESOURCE_LABELS[rc] for rc in over),
-            ', '.join('%.1f%% > %g%%' % (util[rc], policy.enter(rc))
-                      for rc in over)))
+        return to_ec2(Message(
+            _('private %(resources)s would reach %(figures)s'),
+            resources=join((RESOURCE_LABELS[rc] for rc in over), ', '),
+            figures=join((Message(_('%(pct).1f%% > %(enter)g%%'),
+                                  pct=util[rc], enter=policy.enter(rc))
+                          for rc in over), ', ')))
     if not host_fits:
-        return to_ec2('no local host can take it')
-    return local('private utilisation stays under the thresholds')
+        return to_ec2(Message(_('no local host can take it')))
+    return local(Message(_('private utilisation stays under the '
+                           'thresholds')))
 
 
 class _Tally(PrivatePool):
@@ -714,7 +729,7 @@ def preview(private, public, request, policy, limit=100):
     private = _Tally(private.hosts)
     public = dataclasses.replace(public)
     counts = {'local': 0, 'ec2': 0}
-    stop = 'limit of %d reached' % limit
+    stop = Message(_('limit of %(limit)d reached'), limit=limit)
     for _step in range(limit):
         d = decide(private, public, request, policy)
         if d.target == 'none' or (d.target == 'local' and counts['ec2']):

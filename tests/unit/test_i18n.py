@@ -66,3 +66,43 @@ def test_a_message_survives_the_cache():
     assert (back, back.msgid, back.params) == (
         'Nova has no instance u-1', 'Nova has no instance %(id)s',
         {'id': 'u-1'})
+
+
+def _pools(used_vcpus, capacity_vcpus=10):
+    host = policy.Host('h1', {'VCPU': capacity_vcpus, 'MEMORY_MB': 8192,
+                              'DISK_GB': 100},
+                       {'VCPU': used_vcpus, 'MEMORY_MB': 0, 'DISK_GB': 0})
+    return policy.PrivatePool(hosts=[host]), policy.PublicPool()
+
+
+def test_decision_reasons_and_preview_stops_are_translated():
+    german = {'private %(resources)s would reach %(figures)s':
+              'privat würde %(resources)s %(figures)s erreichen',
+              'vCPU': 'vCPU (de)',
+              'EC2 instance cap reached (%(used)d of %(cap)d)':
+              'EC2-Instanzgrenze erreicht (%(used)d von %(cap)d)',
+              'EC2 instance cap reached': 'EC2-Instanzgrenze erreicht'}
+    private, public = _pools(used_vcpus=7)
+    request = policy.Request(vcpus=2, memory_mb=0, disk_gb=0)
+    burst = policy.parse({'burst:enabled': 'true', 'burst:enter_vcpu_pct':
+                          '80', 'burst:max_instances': '1'})
+    public.instances = 1
+    decision = policy.decide(private, public, request, burst)
+    # English as it is for Nova's logs and faults ...
+    assert decision.target == 'none'
+    assert decision.reason() == ('private vCPU would reach 90.0% > 80%; '
+                                 'EC2 instance cap reached (1 of 1)')
+    assert decision.summary == 'EC2 instance cap reached'
+    # ... and each part by its own template in the dashboard.
+    with mock.patch.object(i18n, 'gettext',
+                           side_effect=lambda m: german.get(m, m)):
+        assert i18n.translated(decision.reason()) == (
+            'privat würde vCPU (de) 90.0% > 80% erreichen; '
+            'EC2-Instanzgrenze erreicht (1 von 1)')
+        assert i18n.translated(decision.summary) == \
+            'EC2-Instanzgrenze erreicht'
+        stop = policy.preview(private, public, request, burst)['stop']
+        assert i18n.translated(stop) == i18n.translated(decision.reason())
+    # a joined message survives the cache like any other
+    back = pickle.loads(pickle.dumps(decision.reason()))
+    assert back == decision.reason() and back.params

@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from horizon import tables
 
+from burst_dashboard import i18n
+
 
 def bar(usage):
     """A usage as a bar with the enter threshold marked on it."""
@@ -125,7 +127,8 @@ class HeadroomTable(tables.DataTable):
     public = tables.Column(lambda r: _count(r.public, r.limit),
                            verbose_name=_("EC2 can still take"))
     instance_type = tables.Column(_ec2_type, verbose_name=_("EC2 type"))
-    stop = tables.Column('public_stop', verbose_name=_("EC2 limited by"))
+    stop = tables.Column(lambda r: i18n.translated(r.public_stop),
+                         verbose_name=_("EC2 limited by"))
 
     class Meta(object):
         name = 'headroom'

@@ -17,6 +17,7 @@ from horizon import tables
 
 from burst_core import policy
 from burst_dashboard.dashboards.admin.burst_thresholds import panel
+from burst_dashboard import i18n
 
 LABELS = {
     'enabled': _("Bursting enabled"),
@@ -68,7 +69,7 @@ def policy_rows(state):
 def describe(row, now=True):
     """The preview of one flavor as a sentence."""
     values = {'flavor': row.flavor.name, 'local': row.local, 'ec2': row.ec2,
-              'stop': row.stop}
+              'stop': i18n.translated(row.stop)}
     if now:
         return _("With the current policy the next %(local)d instances of "
                  "%(flavor)s stay local, then EC2 takes %(ec2)d (caps allow "

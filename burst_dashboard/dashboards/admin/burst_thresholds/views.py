@@ -31,6 +31,7 @@ from burst_dashboard.dashboards.admin.burst_thresholds \
 from burst_dashboard.dashboards.admin.burst_thresholds import panel
 from burst_dashboard.dashboards.admin.burst_thresholds \
     import tables as thresholds_tables
+from burst_dashboard import i18n
 
 INDEX_URL = 'horizon:admin:burst_thresholds:index'
 LOG = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ LOG = logging.getLogger(__name__)
 def _private_utilisation(data, burst_policy):
     pool = data.private_pool(burst_policy)
     return {'hosts': len(pool.hosts),
-            'resources': [(policy.RESOURCE_LABELS[rc], pool.utilisation(rc),
+            'resources': [(i18n.translated(policy.RESOURCE_LABELS[rc]),
+                           pool.utilisation(rc),
                            burst_policy.enter(rc))
                           for rc in policy.RESOURCES]}
 
