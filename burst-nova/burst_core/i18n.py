@@ -49,3 +49,29 @@ def join(messages, separator='; '):
     return Message(separator.replace('%', '%%').join(
         '%%(m%d)s' % i for i in range(len(messages))),
         **{'m%d' % i: m for i, m in enumerate(messages)})
+
+
+def to_data(message):
+    """A Message as plain data (JSON-able): its template and parameters,
+    nested messages too; other values as they are."""
+    if isinstance(message, Message):
+        return {'msgid': message.msgid,
+                'params': {k: to_data(v) for k, v in message.params.items()}}
+    return message
+
+
+def from_data(data):
+    """The Message :func:`to_data` made; ValueError when ``data`` is not
+    one (a template that does not take its parameters, wrong types)."""
+    if not isinstance(data, dict):
+        if data is None or isinstance(data, (str, int, float)):
+            return data
+        raise ValueError('not a message: %r' % type(data).__name__)
+    msgid, params = data.get('msgid'), data.get('params', {})
+    if not isinstance(msgid, str) or not isinstance(params, dict):
+        raise ValueError('not a message')
+    try:
+        return Message(msgid, **{str(k): from_data(v)
+                                 for k, v in params.items()})
+    except (KeyError, TypeError, ValueError) as e:
+        raise ValueError('message does not take its parameters: %s' % e)

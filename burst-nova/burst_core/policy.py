@@ -503,7 +503,7 @@ class Decision:
     target: str            # 'local', 'ec2' or 'none'
     reasons: tuple         # why, with the figures (logs, admins)
     utilisation: dict      # resource -> % private utilisation after local
-    summary: str = ''      # why 'none', in words: no figure of the cloud
+    summary: str = ''      # why, in words: no figure of the cloud
 
     def reason(self):
         return join(self.reasons)
@@ -636,29 +636,32 @@ def decide(private, public, request, policy):
     over = [rc for rc in RESOURCES
             if extra[rc] and util[rc] > policy.enter(rc) + 1e-9]
 
-    def local(why):
-        return Decision('local', (why,), util)
+    def local(why, summary):
+        return Decision('local', (why,), util, summary)
 
-    def to_ec2(why):
+    def to_ec2(why, summary):
         if not policy.enabled:
             disabled = Message(_('bursting is disabled'))
             return Decision('none', (why, disabled), util, disabled)
         refusal = _caps_refusal(public, request, policy)
         if refusal:
             return Decision('none', (why, refusal[0]), util, refusal[1])
-        return Decision('ec2', (why,), util)
+        return Decision('ec2', (why,), util, summary)
 
     if request.placement == 'private':
         if host_fits:
-            return local(Message(_('flavor pinned to private')))
+            return local(Message(_('flavor pinned to private')),
+                         Message(_('its flavor stays in the private cloud')))
         why = Message(_('flavor pinned to private and no local host can '
                         'take it'))
         return Decision('none', (why,), util, why)
     if request.placement == 'public':
-        return to_ec2(Message(_('flavor pinned to public')))
+        return to_ec2(Message(_('flavor pinned to public')),
+                      Message(_('its flavor runs on EC2')))
     if not policy.enabled:
         if host_fits:
-            return local(Message(_('bursting disabled: local')))
+            return local(Message(_('bursting disabled: local')),
+                         Message(_('bursting is off')))
         why = Message(_('no local host can take it and bursting is '
                         'disabled'))
         return Decision('none', (why,), util, why)
@@ -668,11 +671,15 @@ def decide(private, public, request, policy):
             resources=join((RESOURCE_LABELS[rc] for rc in over), ', '),
             figures=join((Message(_('%(pct).1f%% > %(enter)g%%'),
                                   pct=util[rc], enter=policy.enter(rc))
-                          for rc in over), ', ')))
+                          for rc in over), ', ')),
+            Message(_('the private cloud was at its burst threshold')))
     if not host_fits:
-        return to_ec2(Message(_('no local host can take it')))
+        return to_ec2(Message(_('no local host can take it')),
+                      Message(_('no private host could take it')))
     return local(Message(_('private utilisation stays under the '
-                           'thresholds')))
+                           'thresholds')),
+                 Message(_('the private cloud had room under its burst '
+                           'threshold')))
 
 
 class _Tally(PrivatePool):

@@ -41,6 +41,11 @@ burst_opts = [
                  help='Seconds each Placement call of the burst filter and '
                       'of the EC2 driver\'s cap claim may take (connect '
                       'and read).'),
+    cfg.FloatOpt('decision_record_timeout', default=300.0, min=1.0,
+                 help='Seconds the burst filter waits for Nova to create an '
+                      'instance it decided for (conductor does, after '
+                      'scheduling) before giving up writing its decision '
+                      'record (an instance action).'),
 ]
 
 

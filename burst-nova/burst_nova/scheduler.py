@@ -44,9 +44,13 @@ from nova.scheduler import filters
 from nova.scheduler import utils as scheduler_utils
 
 from burst_core import caps
+from burst_core import decisions
 from burst_core import flavors
+from burst_core.i18n import _
+from burst_core.i18n import Message
 from burst_core import policy
 from burst_nova import conf as burst_conf
+from burst_nova import decisions as decision_records
 from burst_nova import placement as burst_placement
 from burst_nova import pricing
 
@@ -177,13 +181,19 @@ class BurstFilter(filters.BaseHostFilter):
             # broke, bursting is off for this request (logged once per
             # cause) and the local hosts Placement found stay candidates.
             self._log_once(e)
+            why = Message(_('burst policy could not be evaluated: '
+                            '%(error)s'), error=str(e)[:200])
+            unavailable = Message(_('bursting is unavailable'))
             extra = getattr(spec_obj.flavor, 'extra_specs', None) or {}
             if str(extra.get(policy.PLACEMENT_SPEC, '')).strip().lower() \
                     == 'public':
-                return self._refuse(
-                    spec_obj, 'bursting is unavailable',
-                    'burst policy could not be evaluated: %s' % e)
-            return [h for h in hosts if not _is_ec2(h, self._burst_hosts)]
+                self._record(spec_obj, policy.Decision(
+                    'none', (why,), {}, unavailable), None)
+                return self._refuse(spec_obj, unavailable, why)
+            local = [h for h in hosts if not _is_ec2(h, self._burst_hosts)]
+            self._record(spec_obj, policy.Decision(
+                'local' if local else 'none', (why,), {}, unavailable), None)
+            return local
         BurstFilter._logged_causes.clear()
         return hosts
 
@@ -210,16 +220,24 @@ class BurstFilter(filters.BaseHostFilter):
                 for h in private.hosts])
             decision = policy.decide(private_full, public, req, pol)
         self._log(spec_obj, req, pol, decision)
+        if decision.target == 'ec2' and not ec2_candidates:
+            # The EC2 host is down, disabled or full: bursting is
+            # unavailable, and the build is placed as without it.
+            raise exception.NovaException(
+                'burst to EC2 decided but no EC2 host can take it')
+        self._record(spec_obj, decision, pol)
         if decision.target == 'local':
             return local_candidates
         if decision.target == 'ec2':
-            if not ec2_candidates:
-                # The EC2 host is down, disabled or full: bursting is
-                # unavailable, and the build is placed as without it.
-                raise exception.NovaException(
-                    'burst to EC2 decided but no EC2 host can take it')
             return ec2_candidates
         return self._refuse(spec_obj, decision.summary, decision.reason())
+
+    @staticmethod
+    def _record(spec_obj, decision, pol):
+        """Keep the decision as the instance's record (written once Nova
+        has created the instance)."""
+        decision_records.WRITER.submit(spec_obj.instance_uuid,
+                                       decisions.record(decision, pol))
 
     def _refuse(self, spec_obj, summary, detail):
         """No valid host: members read the fault's message, so it says why

@@ -39,7 +39,9 @@ from horizon.utils import functions as utils
 from openstack_dashboard.dashboards.project.instances import \
     tables as nova_tables
 
+from burst_core.i18n import Message
 from burst_core import inventory
+from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard import i18n
 
@@ -82,6 +84,12 @@ DRIFT_LABELS = {
     inventory.DRIFT_POWER: _("State differs"),
     inventory.DRIFT_STRAY: _("Stray EC2 instance"),
     inventory.DRIFT_DUPLICATE: _("Duplicate EC2 instance"),
+}
+
+TARGET_LABELS = {
+    'local': _("The private cloud"),
+    'ec2': _("EC2"),
+    'none': _("Nowhere (refused)"),
 }
 
 _STATUS = dict(nova_tables.STATUS_DISPLAY_CHOICES)
@@ -193,6 +201,32 @@ def detail_link(url_name):
     return link
 
 
+def decision_text(summary):
+    """A decision record's summary in the user's language (it is one of
+    burst_core's messages without parameters)."""
+    if summary is None or not summary.message:
+        return None
+    return i18n.translated(Message(summary.message))
+
+
+class DecisionColumn(tables.Column):
+    """Why the instance went where it is: its decision record's summary,
+    read by the view for the rows of the page shown; linked to the whole
+    record (``detail_url``, a URL name) when there is one."""
+
+    def __init__(self, *args, **kwargs):
+        self.detail_url = kwargs.pop('detail_url', None)
+        super().__init__('decision', *args, link=self.detail_url, **kwargs)
+
+    def get_raw_data(self, datum):
+        return decision_text(self.table.decisions.get(datum.id))
+
+    def get_link_url(self, datum):
+        if self.table.decisions.get(datum.id) is None:
+            return None
+        return reverse(self.detail_url, args=(datum.id,))
+
+
 # ---------------------------------------------------------------- table
 class InventoryRow(tables.Row):
     """Drift rows are marked (Bootstrap's ``warning``), repatriation
@@ -241,6 +275,7 @@ class InventoryTable(tables.DataTable):
     cost = tables.Column(cost_so_far, verbose_name=_("Cost so far (USD)"),
                          sortable=False)
     drift = tables.Column(drift, verbose_name=_("Drift"), sortable=False)
+    decision = DecisionColumn(verbose_name=_("Why here"), sortable=False)
 
     class Meta(object):
         name = 'burst_inventory'
@@ -255,6 +290,8 @@ class InventoryTable(tables.DataTable):
         # The list's GET parameters (show, sort, dir, filters) as
         # the view understood them: kept in the pager links and redirects.
         self.list_params = []
+        # {server ID: decisions_api.Summary} of the rows shown
+        self.decisions = {}
 
     def get_object_id(self, datum):
         return datum.id
@@ -431,7 +468,17 @@ class InventoryView(tables.DataTableView):
             marker = prev_marker = None
         shown, self._prev, self._more = inventory.page(
             rows, utils.get_page_size(self.request), marker, prev_marker)
+        self._read_decisions(shown)
         return shown
+
+    def _read_decisions(self, rows):
+        self.table.decisions, failed = decisions_api.summaries(
+            self.request, [r.id for r in rows
+                           if r.id and not r.is_orphan and r.status])
+        if failed:
+            messages.warning(self.request, _(
+                "Some instances' decision records could not be read from "
+                "Nova: their Why here column is empty."))
 
     def _warn(self, inv):
         if inv.stack_error:

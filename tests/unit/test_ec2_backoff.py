@@ -31,6 +31,7 @@ from openstack_dashboard.api import keystone
 from openstack_dashboard.test import helpers as test
 
 from burst_dashboard.api import burst as burst_api
+from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances as instances_api
 from tests.unit import factories
@@ -347,7 +348,7 @@ class CapacityPageTests(BackoffMixin, test.BaseAdminViewTests):
         self.assertIsNone(self.outage())
 
 
-ADMIN_MOCKS = {instances_api: ['server_list'],
+ADMIN_MOCKS = {decisions_api: ['summary'], instances_api: ['server_list'],
                burst_api: ['policy_get', 'compute_hosts',
                            'availability_zones'],
                keystone: ['tenant_list']}
@@ -361,6 +362,7 @@ class AdminInstancesPageTests(BackoffMixin, test.BaseAdminViewTests):
     def test_renders_at_once_with_the_banner(self):
         self.mock_server_list.return_value = [
             factories.server('loc', name='db-local', host='compute-1')]
+        self.mock_summary.return_value = None
         self.mock_policy_get.return_value = _state()
         self.mock_compute_hosts.return_value = []
         self.mock_availability_zones.return_value = {}
@@ -389,8 +391,10 @@ class AdminInstancesPageTests(BackoffMixin, test.BaseAdminViewTests):
 @override_settings(BURST_DASHBOARD=SETTINGS, API_RESULT_PAGE_SIZE=20)
 class ProjectInstancesPageTests(BackoffMixin, test.TestCase):
 
-    @test.create_mocks({instances_api: ['server_list']})
+    @test.create_mocks({decisions_api: ['summary'],
+                        instances_api: ['server_list']})
     def test_renders_at_once_with_the_banner(self):
+        self.mock_summary.return_value = None
         member = auth_utils.get_user(self.request)
         self.mock_server_list.return_value = [factories.server(
             'mine', name='my-local', host=None, project=member.project_id)]

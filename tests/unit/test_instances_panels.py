@@ -16,6 +16,7 @@ rows built by the real join (burst_core.inventory.join) from Nova
 server JSON and EC2 describe_instances items; who may see them (real
 policy check)."""
 import datetime
+from unittest import mock
 
 from django.core.cache import cache
 from django.test.utils import override_settings
@@ -25,9 +26,12 @@ import pytest
 import horizon
 from openstack_dashboard.test import helpers as test
 
+from burst_core import decisions
 from burst_core import inventory
+from burst_core import policy
 from burst_core.tags import TAG_INSTANCE
 from burst_core.tags import TAG_PROJECT
+from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import instances as instances_api
 
 ADMIN_URL = reverse('horizon:admin:burst_instances:index')
@@ -88,6 +92,23 @@ def _no_snapshot_between_tests():
     cache.clear()
     yield
     cache.clear()
+
+
+# The decision records of the rows shown (burst_dashboard.api.decisions):
+# none unless a test says otherwise.
+SUMMARIES = mock.Mock()
+
+
+@pytest.fixture(autouse=True)
+def _decision_summaries():
+    with mock.patch.object(decisions_api, 'summaries', SUMMARIES):
+        SUMMARIES.reset_mock(return_value=True, side_effect=True)
+        SUMMARIES.return_value = ({}, False)
+        yield
+
+
+def _summary(message, request_id='req-1'):
+    return decisions_api.Summary(request_id, message, '2026-12-02T10:00:00')
 
 
 def _join(servers, described, burst_hosts=(EC2_HOST,), projects=PROJECTS,
@@ -463,6 +484,87 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertContains(res, 'href="%s"' % ADMIN_URL)
         self.assertContains(res, 'Cloud Bursting')
 
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_why_here_column_from_the_decision_records(self):
+        SUMMARIES.return_value = ({
+            E1: _summary('the private cloud was at its burst threshold'),
+            L1: _summary('the private cloud had room under its burst '
+                         'threshold'),
+            E2: None}, False)
+        res = self._get()
+        # asked for the Nova instances shown, never for the orphan
+        (args, _kw), = SUMMARIES.call_args_list
+        self.assertEqual({L1, E1, E2}, set(args[1]))
+        self.assertContains(res, 'the private cloud was at its burst '
+                                 'threshold</a>')
+        detail = reverse('horizon:admin:burst_instances:decision',
+                         args=(E1,))
+        self.assertContains(res, 'href="%s"' % detail)
+        # no record, no link
+        self.assertNotContains(res, reverse(
+            'horizon:admin:burst_instances:decision', args=(E2,)))
+        self.assertMessageCount(res, warning=0)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_unreadable_decision_records_are_a_warning(self):
+        SUMMARIES.return_value = ({}, True)
+        res = self._get()
+        self.assertEqual(4, len(_ids(res)))
+        self.assertMessageCount(res, warning=1)
+        self.assertContains(res, 'decision records could not be read')
+
+
+DECISION_MOCKS = {decisions_api: ['server', 'record']}
+
+
+def _record(target='ec2'):
+    decision = policy.decide(
+        policy.PrivatePool(hosts=[policy.Host(
+            'h', {'VCPU': 10, 'MEMORY_MB': 1000, 'DISK_GB': 100},
+            {'VCPU': 8, 'MEMORY_MB': 0, 'DISK_GB': 0})]),
+        policy.PublicPool(), policy.Request(2, 0, 0),
+        policy.BurstPolicy(enabled=True, revision=41))
+    assert decision.target == target
+    return decisions.record(decision, policy.BurstPolicy(enabled=True,
+                                                         revision=41))
+
+
+class DecisionViewTests(test.BaseAdminViewTests):
+
+    def _url(self, instance_id=E1):
+        return reverse('horizon:admin:burst_instances:decision',
+                       args=(instance_id,))
+
+    @test.create_mocks(DECISION_MOCKS)
+    def test_the_whole_record_beside_where_it_is(self):
+        self.mock_server.return_value = {
+            'id': E1, 'name': '<b>web</b>',
+            'OS-EXT-SRV-ATTR:host': EC2_HOST}
+        self.mock_record.return_value = (_summary('x'), _record())
+        res = self.client.get(self._url())
+        self.assertEqual(200, res.status_code)
+        self.assertContains(res, '&lt;b&gt;web&lt;/b&gt;')
+        self.assertContains(res, '<dd class="burst-decision-target">EC2</dd>',
+                            html=True)
+        self.assertContains(res, 'private vCPU would reach 100.0% &gt; 80%')
+        self.assertContains(res, '41 (bursting enabled)')
+        self.assertContains(res, EC2_HOST)
+        self.assertContains(res, '100.0 %')
+
+    @test.create_mocks(DECISION_MOCKS)
+    def test_no_record_says_so(self):
+        self.mock_server.return_value = {'id': E1, 'name': 'web'}
+        self.mock_record.return_value = (None, None)
+        res = self.client.get(self._url())
+        self.assertContains(res, 'has no decision record')
+
+    @test.create_mocks(DECISION_MOCKS)
+    def test_a_malformed_record_is_an_error_not_a_500(self):
+        self.mock_server.return_value = {'id': E1, 'name': 'web'}
+        self.mock_record.side_effect = ValueError('not JSON')
+        res = self.client.get(self._url())
+        self.assertRedirectsNoFollow(res, ADMIN_URL)
+
 
 @REAL_POLICY
 class AdminAccessTests(test.BaseAdminViewTests):
@@ -586,6 +688,19 @@ class ProjectIndexTests(test.TestCase):
         self.assertMessageCount(res, warning=1)
         self.assertContains(res, 'Unknown list &quot;repatriate&quot;')
         self.assertEqual(3, len(_ids(res)))
+
+    @test.create_mocks(PROJECT_MOCKS)
+    def test_member_reads_why_without_figures_or_links(self):
+        SUMMARIES.return_value = ({E1: _summary(
+            'the private cloud was at its burst threshold')}, False)
+        res = self._get()
+        (args, _kw), = SUMMARIES.call_args_list
+        # only this project's Nova instances are asked for
+        self.assertNotIn('i-0theirs', args[1])
+        self.assertTrue(set(args[1]) <= {r.id for r in self._rows()})
+        self.assertContains(res, 'the private cloud was at its burst '
+                                 'threshold')
+        self.assertNotContains(res, '/decision/')
 
     @test.create_mocks(PROJECT_MOCKS)
     def test_member_sorts_by_headers_but_not_by_project(self):

@@ -100,7 +100,7 @@ def cloud():
     state = types.SimpleNamespace(
         metadata=policy.to_metadata(policy.BurstPolicy(
             enabled=True, enter_vcpu_pct=80, exit_pct=10)),
-        placement=FakePlacement(), aggregates_fail=None)
+        placement=FakePlacement(), aggregates_fail=None, records=[])
 
     def aggregates(ctx):
         if state.aggregates_fail:
@@ -114,7 +114,10 @@ def cloud():
                            side_effect=aggregates), \
             mock.patch.object(placement, 'adapter',
                               side_effect=lambda: state.placement), \
-            mock.patch.object(scheduler.LOG, 'error') as log_error:
+            mock.patch.object(scheduler.LOG, 'error') as log_error, \
+            mock.patch.object(
+                scheduler.decision_records.WRITER, 'submit',
+                side_effect=lambda u, r: state.records.append((u, r))):
         state.log_error = log_error
         yield state
 
@@ -241,3 +244,43 @@ def test_no_ec2_host_to_take_it_is_bursting_off(cloud):
     with pytest.raises(exception.NoValidHost) as e:
         run(spec(placement_spec='public'), candidates=only_local)
     assert 'bursting is unavailable' in str(e.value)
+
+
+def test_every_decision_is_recorded_for_its_instance(cloud):
+    cloud.metadata = policy.to_metadata(policy.BurstPolicy(
+        enabled=True, enter_vcpu_pct=80, exit_pct=10, max_instances=1,
+        revision=7))
+    local, burst, refused = spec(vcpus=8), spec(vcpus=12), spec(vcpus=12)
+    scheduler.BurstFilter().filter_all(hosts(), local)
+    scheduler.BurstFilter().filter_all(hosts(), burst)
+    cloud.placement = FakePlacement({caps.INSTANCES: 1, caps.VCPUS: 12})
+    with pytest.raises(exception.NoValidHost):
+        scheduler.BurstFilter().filter_all(hosts(), refused)
+    by_uuid = dict(cloud.records)
+    assert list(by_uuid) == [local.instance_uuid, burst.instance_uuid,
+                             refused.instance_uuid]
+    rec = by_uuid[local.instance_uuid]
+    # 16 + 8 of 32 vCPUs: 75 % with it, under 80 %.
+    assert (rec.target, rec.utilisation['VCPU'], rec.thresholds['VCPU'],
+            rec.revision, rec.enabled) == ('local', 75.0, 80.0, 7, True)
+    assert rec.summary == ('the private cloud had room under its burst '
+                           'threshold')
+    rec = by_uuid[burst.instance_uuid]
+    assert (rec.target, rec.utilisation['VCPU']) == ('ec2', 87.5)
+    assert rec.reason == 'private vCPU would reach 87.5% > 80%'
+    assert rec.summary == 'the private cloud was at its burst threshold'
+    rec = by_uuid[refused.instance_uuid]
+    assert rec.target == 'none'
+    assert rec.summary == 'EC2 instance cap reached'
+    assert '(1 of 1)' in rec.reason
+
+
+def test_a_broken_backend_is_recorded_as_such(cloud):
+    cloud.placement = FakePlacement(fail=ks_exc.ConnectTimeout('timed out'))
+    s = spec(vcpus=12)
+    assert names(scheduler.BurstFilter().filter_all(hosts(), s)) == LOCAL
+    ((uuid_, rec),) = cloud.records
+    assert (uuid_, rec.target, rec.revision, rec.utilisation) == (
+        s.instance_uuid, 'local', None, {})
+    assert rec.summary == 'bursting is unavailable'
+    assert rec.reason.startswith('burst policy could not be evaluated')

@@ -38,6 +38,9 @@ class AdminInventoryTable(base.InventoryTable):
                           sortable=False)
     repatriate = tables.Column(base.repatriate, verbose_name=_("Repatriate"),
                                sortable=False)
+    decision = base.DecisionColumn(
+        verbose_name=_("Why here"), sortable=False,
+        detail_url='horizon:admin:burst_instances:decision')
 
     class Meta(base.InventoryTable.Meta):
         name = 'burst_admin_instances'
@@ -46,4 +49,4 @@ class AdminInventoryTable(base.InventoryTable):
         columns = ('name', 'project', 'stack', 'where', 'status', 'flavor',
                    'ec2_id', 'ec2_type', 'zone', 'private_ip', 'public_ip',
                    'ec2_state', 'launched', 'age', 'price', 'cost', 'drift',
-                   'repatriate')
+                   'decision', 'repatriate')

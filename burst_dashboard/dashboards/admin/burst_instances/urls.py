@@ -16,4 +16,6 @@ from burst_dashboard.dashboards.admin.burst_instances import views
 
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),
+    re_path(r'^(?P<instance_id>[^/]+)/decision/$',
+            views.DecisionView.as_view(), name='decision'),
 ]

@@ -10,14 +10,20 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
+from horizon import exceptions
 from horizon import messages
+from horizon import views
 
+from burst_core import policy
+from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import instances as instances_api
 from burst_dashboard.dashboards.admin.burst_instances \
     import tables as inventory_tables
 from burst_dashboard.dashboards import instances_base as base
+from burst_dashboard import i18n
 
 
 class IndexView(base.InventoryView):
@@ -39,3 +45,41 @@ class IndexView(base.InventoryView):
                 % inv.policy_error)
         if inv.repatriation_error:
             messages.warning(self.request, inv.repatriation_error)
+
+
+class DecisionView(views.HorizonTemplateView):
+    """One instance's decision record, whole: where the burst filter sent
+    it, why, the private utilisation with it against the thresholds, and
+    the policy revision; beside where Nova has it now."""
+    template_name = 'burst_dashboard/instances/decision.html'
+    page_title = _("Placement decision")
+    index_url = reverse_lazy('horizon:admin:burst_instances:index')
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        instance_id = self.kwargs['instance_id']
+        try:
+            server = decisions_api.server(self.request, instance_id)
+            summary, rec = decisions_api.record(self.request, instance_id)
+        except ValueError as e:
+            exceptions.handle(self.request, _(
+                "The decision record of this instance cannot be read: %s")
+                % e, redirect=self.index_url)
+        except Exception:
+            exceptions.handle(self.request, _(
+                "Unable to retrieve the decision record."),
+                redirect=self.index_url)
+        context['server'] = server
+        context['summary'] = summary
+        context['record'] = rec
+        context['host'] = server.get('OS-EXT-SRV-ATTR:host')
+        if rec is not None:
+            context['target'] = base.TARGET_LABELS.get(rec.target,
+                                                       rec.target)
+            context['reason'] = i18n.translated(rec.reason)
+            context['summary_text'] = i18n.translated(rec.summary)
+            context['resources'] = [
+                (i18n.translated(policy.RESOURCE_LABELS[rc]),
+                 rec.utilisation.get(rc), rec.thresholds.get(rc))
+                for rc in policy.RESOURCES if rc in rec.utilisation]
+        return context

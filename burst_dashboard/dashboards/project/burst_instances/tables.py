@@ -38,4 +38,5 @@ class ProjectInventoryTable(base.InventoryTable):
         table_actions = (ProjectInventoryFilterAction,)
         columns = ('name', 'stack', 'where', 'status', 'flavor', 'ec2_id',
                    'ec2_type', 'zone', 'private_ip', 'public_ip', 'ec2_state',
-                   'launched', 'age', 'price', 'cost', 'drift')
+                   'launched', 'age', 'price', 'cost', 'drift',
+                   'decision')
