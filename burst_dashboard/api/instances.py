@@ -131,7 +131,7 @@ def _stacks_or_error(request, all_projects):
         return {}, _("Heat could not be read")
 
 
-def _projects(request):
+def project_names(request):
     try:
         tenants, _more = keystone.tenant_list(request)
     except Exception as e:
@@ -181,7 +181,7 @@ def admin_inventory(request):
             (_policy_state, [request]),
             (server_list, [request, True]),
             (_ec2_or_error, [request, region]),
-            (_projects, [request]),
+            (project_names, [request]),
             (_or_none, [burst_api.compute_hosts, 'the private pool',
                         request]),
             (_or_none, [burst_api.availability_zones,

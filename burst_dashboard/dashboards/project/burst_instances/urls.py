@@ -16,4 +16,5 @@ from burst_dashboard.dashboards.project.burst_instances import views
 
 urlpatterns = [
     re_path(r'^$', views.IndexView.as_view(), name='index'),
+    re_path(r'^spend/$', views.SpendView.as_view(), name='spend'),
 ]

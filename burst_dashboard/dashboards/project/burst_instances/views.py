@@ -12,7 +12,11 @@
 
 from django.utils.translation import gettext_lazy as _
 
+from horizon import views
+
+from burst_dashboard.api import economics as economics_api
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.dashboards import economics_base
 from burst_dashboard.dashboards import instances_base as base
 from burst_dashboard.dashboards.project.burst_instances \
     import tables as project_tables
@@ -38,3 +42,15 @@ class IndexView(base.InventoryView):
         # that nothing of another project (rows, figures) reaches the page.
         project_id = self.request.user.project_id
         return [r for r in inv.rows if r.project_id == project_id]
+
+
+class SpendView(economics_base.HistoryMixin, views.HorizonTemplateView):
+    """The project's own demand and EC2 spend: no figure of the cloud."""
+    template_name = 'burst_dashboard/burst_instances/spend.html'
+    page_title = _("Burst Spend")
+
+    def read_history(self, period):
+        return economics_api.project_history(self.request, period)
+
+    def get_context_data(self, **kwargs):
+        return self.history_context(super().get_context_data(**kwargs))
