@@ -10,7 +10,8 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""python -m localcloud up | down | status | env | credentials | alarm"""
+"""python -m localcloud up | down | status | env | credentials | alarm |
+demo | screenshots"""
 import argparse
 import os
 import sys
@@ -109,6 +110,20 @@ def cmd_alarm(args):
     return 0
 
 
+def cmd_demo(args):
+    from localcloud import demo
+    demo.seed_demo()
+    return 0
+
+
+def cmd_screenshots(args):
+    from localcloud import screenshots
+    made = screenshots.take(args.out, args.width, args.height)
+    for path in made:
+        print(path)
+    return 0
+
+
 def _loads(text):
     return [float(x) for x in text.split(',') if x.strip()]
 
@@ -155,9 +170,20 @@ def main(argv=None):
                    help='ramp: scale out above this utilisation (%%)')
     a.add_argument('--low', type=float, default=30.0,
                    help='ramp: scale in below this utilisation (%%)')
+    sub.add_parser('demo', help='seed the demo\'s story (idempotent): '
+                   'projects, local and burst instances, drift, an orphan, '
+                   'a repatriation candidate, a Heat stack')
+    sh = sub.add_parser('screenshots', help='a PNG of every page of the '
+                        'plugin, admin and member, via headless Chromium')
+    sh.add_argument('--out', default=os.path.join(paths.REPO, 'doc',
+                                                  'screenshots'),
+                    help='folder of the PNGs (default: doc/screenshots)')
+    sh.add_argument('--width', type=int, default=1600)
+    sh.add_argument('--height', type=int, default=1000)
     args = p.parse_args(argv)
     if args.cmd == 'alarm':
         os.environ.setdefault('OS_CLIENT_CONFIG_FILE', paths.CLOUDS_YAML)
     sys.exit({'up': cmd_up, 'down': cmd_down, 'status': cmd_status,
               'env': cmd_env, 'credentials': cmd_credentials,
-              'alarm': cmd_alarm}[args.cmd](args))
+              'alarm': cmd_alarm, 'demo': cmd_demo,
+              'screenshots': cmd_screenshots}[args.cmd](args))
