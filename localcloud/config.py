@@ -364,6 +364,9 @@ BURST_DASHBOARD = {{
     # moto has no Pricing API (it answers 500): prices come from the table.
     'pricing_endpoint_url': {ec2!r},
     'managed_by': {managed_by!r},
+    # What a private vCPU costs a month, for Spend's break-even: an
+    # illustrative figure (a 32-vCPU host at about $640 a month).
+    'owning': {{'usd_per_vcpu_month': 20.0}},
     # Through the fault proxy (it passes by default), as the EC2
     # nova-compute: tests and benchmarks can take EC2 away on the wire.
     'ec2': {{'region_name': {ec2_region!r}, 'endpoint_url': {proxy!r},
