@@ -37,6 +37,11 @@ def chromium(width=1400, height=1000):
                 '--user-data-dir=' + profile):
         opts.add_argument(arg)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+    # The page's viewport exactly width x height (the window's frame would
+    # take some): screenshots of a fixed size.
+    driver.execute_cdp_cmd('Emulation.setDeviceMetricsOverride', {
+        'width': width, 'height': height, 'deviceScaleFactor': 1,
+        'mobile': False})
     driver.set_page_load_timeout(TIMEOUT)
     try:
         yield driver

@@ -178,8 +178,8 @@ def main(argv=None):
     sh.add_argument('--out', default=os.path.join(paths.REPO, 'doc',
                                                   'screenshots'),
                     help='folder of the PNGs (default: doc/screenshots)')
-    sh.add_argument('--width', type=int, default=1600)
-    sh.add_argument('--height', type=int, default=1000)
+    sh.add_argument('--width', type=int, default=1920)
+    sh.add_argument('--height', type=int, default=1080)
     args = p.parse_args(argv)
     if args.cmd == 'alarm':
         os.environ.setdefault('OS_CLIENT_CONFIG_FILE', paths.CLOUDS_YAML)

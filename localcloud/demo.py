@@ -48,7 +48,7 @@ POLICY = policy.BurstPolicy(
 WEB_FLAVOR = 'm1.medium'
 WEB_BURSTS = 2            # web servers that land on EC2 before the peak ends
 WEB_MAX = 30              # a runaway guard: the cloud never bursts otherwise
-PEAK_GONE = 2             # local web servers deleted when the peak passes
+PEAK_GONE = 3             # local web servers deleted when the peak passes
 STACK = 'shop'
 ORPHAN_NAME = 'batch-leaked'
 ORPHAN_UUID = '00000000-0000-4000-8000-00000000dead'
@@ -155,7 +155,7 @@ def _peak(admin, webshop, demo):
         return
     local, burst = [], []
     for i in range(1, WEB_MAX + 1):
-        server, _new = webshop.boot('shop-web-%d' % i, WEB_FLAVOR)
+        server, _new = webshop.boot('storefront-%d' % i, WEB_FLAVOR)
         (burst if _on_ec2(admin, server.id) else local).append(server)
         if len(burst) >= WEB_BURSTS:
             break

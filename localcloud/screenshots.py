@@ -23,11 +23,11 @@ ADMIN_PAGES = [
     ('admin-capacity', '/admin/burst_capacity/'),
     ('admin-thresholds', '/admin/burst_thresholds/'),
     ('admin-instances', '/admin/burst_instances/'),
-    ('admin-spend', '/admin/burst_spend/'),
+    ('admin-spend', '/admin/burst_spend/?period=24h'),
 ]
 MEMBER_PAGES = [
     ('member-burst-instances', '/project/burst_instances/'),
-    ('member-spend', '/project/burst_instances/spend/'),
+    ('member-spend', '/project/burst_instances/spend/?period=24h'),
 ]
 DECISION = 'admin-decision'
 # The decision of one instance on EC2, if the instances page links one.
@@ -48,7 +48,7 @@ def _shoot(driver, url, path):
     return path
 
 
-def take(out, width=1600, height=1000):
+def take(out, width=1920, height=1080):
     """Screenshots of every page into ``out``; their paths."""
     os.makedirs(out, exist_ok=True)
     horizon = paths.url('horizon')

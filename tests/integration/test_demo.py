@@ -125,7 +125,7 @@ def test_the_story_is_there(story, horizon_request):
     on_ec2 = [s for s in servers if s[4]]
     local = [s for s in servers if not s[4]]
     assert len(on_ec2) >= 6 and len(local) >= 5
-    web = [s for s in servers if s[1].startswith('shop-web-')]
+    web = [s for s in servers if s[1].startswith('storefront-')]
     assert sum(1 for s in web if s[4]) == demo.WEB_BURSTS
     assert first['stacks'] == [demo.STACK]
     assert first['orphan'] is not None
@@ -147,34 +147,56 @@ def test_every_placed_instance_has_a_true_decision_record(
                               else 'local'), (s.name, rec)
 
 
+def _moto_type(ec2, server_id):
+    """The type of the EC2 instance moto has for a server, whatever its
+    state (terminated ones stay listed)."""
+    for r in ec2.describe_instances(Filters=[
+            {'Name': 'tag:' + tags.TAG_INSTANCE,
+             'Values': [server_id]}])['Reservations']:
+        for i in r['Instances']:
+            return i['InstanceType']
+    return None
+
+
+def _time(value):
+    return datetime.datetime.fromisoformat(value).replace(tzinfo=UTC) \
+        if value else None
+
+
 def test_spend_equals_nova_and_moto_records(story, admin_conn, ec2,
                                             horizon_request):
     _first, _second, project_ids = story
     history = economics_api.admin_history(horizon_request, '24h')
-    now = history.end
-    # Independent: each server Nova has on the EC2 host, at the price of
-    # the type moto says its EC2 instance is, since Nova launched it.
+    start, now = history.start, history.end
+    # Independent: every server Nova had on the EC2 host in the period
+    # (deleted ones too: an earlier seeding's), at the price of the type
+    # moto says its EC2 instance was, from Nova's launch to its deletion.
     book = prices.PriceBook(paths.EC2_REGION)
+    servers = {s.id: s for s in admin_conn.compute.servers(
+        all_projects=True, changes_since=start.isoformat())}
+    servers.update((s.id, s) for s in admin_conn.compute.servers(
+        all_projects=True))
     expected = {}
-    for s in _servers(admin_conn, project_ids):
-        if s.compute_host != paths.EC2_HOST:
+    for s in servers.values():
+        if s.project_id not in project_ids or \
+                s.compute_host != paths.EC2_HOST or not s.launched_at:
             continue
-        found = demo._ec2_instance_of(ec2, s.id)
-        assert found, s.name
-        launched = datetime.datetime.fromisoformat(
-            s.launched_at).replace(tzinfo=UTC)
-        hours = (now - max(launched, now - datetime.timedelta(hours=24))
-                 ).total_seconds() / 3600.0
+        itype = _moto_type(ec2, s.id)
+        assert itype, s.name
+        hi = min(_time(s.terminated_at) or now, now)
+        hours = max(0.0, (hi - max(_time(s.launched_at), start))
+                    .total_seconds() / 3600.0)
         expected[s.project_id] = expected.get(s.project_id, 0.0) + \
-            book.hourly(found['InstanceType']) * hours
+            book.hourly(itype) * hours
     got = {p: v for p, v in history.period_spend.items() if p in project_ids}
-    assert set(got) == set(expected)
+    assert set(got) == {p for p, v in expected.items() if v}
     for project, usd in expected.items():
-        assert got[project] == pytest.approx(usd, rel=1e-6, abs=1e-6)
+        assert got.get(project, 0.0) == pytest.approx(usd, rel=1e-6,
+                                                      abs=1e-9)
     # the demand chart's last point counts what runs now
-    last = history.points[-1]
-    assert last.ec2_vcpus >= sum(s.flavor['vcpus'] for s in _servers(
-        admin_conn, project_ids) if s.compute_host == paths.EC2_HOST)
+    assert history.points[-1].ec2_vcpus >= sum(
+        s.flavor['vcpus'] for s in _servers(admin_conn, project_ids)
+        if s.compute_host == paths.EC2_HOST)
 
 
 def _png_size(path):
@@ -187,10 +209,10 @@ def _png_size(path):
 @pytest.mark.browser
 def test_screenshots_of_every_page(story, artifacts_dir):
     out = os.path.join(artifacts_dir, 'screenshots')
-    made = screenshots.take(out, 1600, 1000)
+    made = screenshots.take(out, 1920, 1080)
     names = {os.path.basename(p)[:-4] for p in made}
     assert names == {n for n, _ in screenshots.ADMIN_PAGES +
                      screenshots.MEMBER_PAGES} | {screenshots.DECISION}
     for path in made:
-        assert _png_size(path) == (1600, 1000)
+        assert _png_size(path) == (1920, 1080)
         assert os.path.getsize(path) > 20000, path
