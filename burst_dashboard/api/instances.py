@@ -28,7 +28,6 @@ import logging
 from django.utils.translation import gettext_lazy as _
 from oslo_utils import timeutils
 
-from openstack_dashboard.api import _nova
 from openstack_dashboard.api import keystone
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
@@ -41,12 +40,11 @@ from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import heat
+from burst_dashboard.api import servers as servers_api
 
 LOG = logging.getLogger(__name__)
 
-# 2.47: servers embed their flavor (name, vCPUs, RAM, disk and, for those
-# allowed to see them, extra specs), so no flavor call is needed.
-NOVA_MICROVERSION = '2.47'
+NOVA_MICROVERSION = servers_api.NOVA_MICROVERSION
 # EC2 keeps terminated instances listed for about an hour: leave them out,
 # a Nova instance without a live EC2 instance is drift either way.
 DESCRIBED_STATES = inventory.LIVE + ('shutting-down',)
@@ -73,15 +71,10 @@ def ec2_hosts():
         ['ec2-' + region_name()]
 
 
-@profiler.trace
 def server_list(request, all_projects=False):
-    """Every server (as Nova's JSON) of the project, or of every project;
-    all of them, following Nova's pages."""
-    search_opts = {'all_tenants': True} if all_projects else {
-        'project_id': request.user.project_id}
-    client = _nova.novaclient(request, NOVA_MICROVERSION)
-    return [s._info for s in client.servers.list(
-        detailed=True, search_opts=search_opts, limit=-1)]
+    """The servers of the project, or of every project, as
+    :func:`burst_dashboard.api.servers.server_list` keeps them."""
+    return servers_api.server_list(request, all_projects)
 
 
 @profiler.trace
@@ -164,6 +157,7 @@ class Inventory:
     policy_error: str = None    # why there is no policy (no aggregate)
     repatriation_error: str = None
     stack_error: str = None     # why the stacks are not known
+    servers: object = None      # servers_api.Servers: how fresh they are
 
 
 def _now():
@@ -197,14 +191,14 @@ def admin_inventory(request):
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
-    rows = inventory.join(servers, described, region,
+    rows = inventory.join(servers.servers, described, region,
                           price_of(region, described), _now(),
                           burst_hosts=burst_hosts, projects=projects,
                           ec2_read=not ec2_error)
     inventory.mark_stacks(rows, stacks)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
-                       stack_error=stack_error)
+                       stack_error=stack_error, servers=servers)
     if state is None:
         return result
     if hosts is None:
@@ -252,11 +246,12 @@ def project_inventory(request):
             (_stacks_or_error, [request, False]))
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
-    rows = inventory.join(servers, described, region,
+    rows = inventory.join(servers.servers, described, region,
                           price_of(region, described), _now(),
                           burst_hosts=None, ec2_read=not ec2_error,
                           ec2_host_ids={inventory.host_id(project, host)
                                         for host in ec2_hosts()})
     inventory.mark_stacks(rows, stacks)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error,
-                     ec2_outage=outage, stack_error=stack_error)
+                     ec2_outage=outage, stack_error=stack_error,
+                     servers=servers)

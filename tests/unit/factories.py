@@ -82,3 +82,13 @@ def ec2(iid, uuid=None, state='running', kind='t3.small', project='p1',
             'Placement': {'AvailabilityZone': 'us-east-1a'},
             'PrivateIpAddress': '10.0.0.1', 'PublicIpAddress': '3.3.3.3',
             'StateTransitionReason': reason, 'Tags': tags}
+
+
+def listed(servers):
+    """Servers as burst_dashboard.api.servers.server_list returns them:
+    read in full just now."""
+    from oslo_utils import timeutils
+
+    from burst_dashboard.api import servers as servers_api
+    now = timeutils.utcnow(with_timezone=True)
+    return servers_api.Servers(list(servers), now, now)

@@ -360,8 +360,8 @@ class AdminInstancesPageTests(BackoffMixin, test.BaseAdminViewTests):
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_renders_at_once_with_the_banner(self):
-        self.mock_server_list.return_value = [
-            factories.server('loc', name='db-local', host='compute-1')]
+        self.mock_server_list.return_value = factories.listed([
+            factories.server('loc', name='db-local', host='compute-1')])
         self.mock_summary.return_value = None
         self.mock_policy_get.return_value = _state()
         self.mock_compute_hosts.return_value = []
@@ -396,8 +396,9 @@ class ProjectInstancesPageTests(BackoffMixin, test.TestCase):
     def test_renders_at_once_with_the_banner(self):
         self.mock_summary.return_value = None
         member = auth_utils.get_user(self.request)
-        self.mock_server_list.return_value = [factories.server(
-            'mine', name='my-local', host=None, project=member.project_id)]
+        self.mock_server_list.return_value = factories.listed([
+            factories.server('mine', name='my-local', host=None,
+                             project=member.project_id)])
         self.aws.mode = 'throttled'
         res = self.client.get(PROJECT_URL)
         self.assertEqual(200, res.status_code)

@@ -58,9 +58,9 @@ def _host(name):
 class AdminInventoryTests(test.BaseAdminViewTests):
 
     def _mock(self, state=None, described=None):
-        self.mock_server_list.return_value = [
+        self.mock_server_list.return_value = factories.listed([
             factories.server('loc', host='compute-1'),
-            factories.server('burst', host='ec2-us-east-1')]
+            factories.server('burst', host='ec2-us-east-1')])
         if isinstance(described, Exception):
             self.mock_ec2_describe.side_effect = described
         else:
@@ -162,8 +162,8 @@ class ProjectInventoryTests(test.TestCase):
     def test_own_project_only_and_ec2_filtered_by_it(self):
         self.request.user = auth_utils.get_user(self.request)  # the member
         project = self.request.user.project_id
-        self.mock_server_list.return_value = [
-            factories.server('mine', host=None, project=project)]
+        self.mock_server_list.return_value = factories.listed([
+            factories.server('mine', host=None, project=project)])
         self.mock_ec2_describe.side_effect = ConnectionError('down')
         self.mock_is_enabled.return_value = True
         self.mock_server_stacks.return_value = {

@@ -1,0 +1,153 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""burst_dashboard.api.servers: the servers kept in the shared cache and
+brought up to date with Nova's changes-since, against a fake Nova that
+answers as Nova does (changes-since returns the deleted servers too)."""
+import datetime
+from unittest import mock
+
+from django.core.cache import cache
+from django.test.utils import override_settings
+from oslo_utils import timeutils
+
+from openstack_dashboard.test import helpers as test
+
+from burst_dashboard.api import servers as servers_api
+from tests.unit import factories
+
+T0 = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+class FakeNova(object):
+    """Servers with their update times; lists as Nova does."""
+
+    def __init__(self):
+        self.servers = {}
+        self.calls = []
+
+    def put(self, server, at):
+        self.servers[server['id']] = (dict(server), at)
+
+    def delete(self, uid, at):
+        server, _at = self.servers[uid]
+        self.servers[uid] = (dict(server, status='DELETED'), at)
+
+    def list(self, request, search_opts):
+        self.calls.append(dict(search_opts))
+        since = search_opts.get('changes-since')
+        since = since and datetime.datetime.fromisoformat(since)
+        out = []
+        for server, at in self.servers.values():
+            if since is None and server['status'] == 'DELETED':
+                continue
+            if since is not None and at < since:
+                continue
+            project = search_opts.get('project_id')
+            if project and server['tenant_id'] != project:
+                continue
+            out.append(servers_api._trim(server))
+        return out
+
+
+class ServersCacheTests(test.TestCase):
+
+    def setUp(self):
+        super().setUp()
+        cache.clear()
+        self.nova = FakeNova()
+        self.now = T0
+        patches = [
+            mock.patch.object(servers_api, '_list',
+                              side_effect=self.nova.list),
+            mock.patch.object(timeutils, 'utcnow',
+                              side_effect=lambda with_timezone=False:
+                              self.now)]
+        for p in patches:
+            p.start()
+            self.addCleanup(p.stop)
+        self.addCleanup(cache.clear)
+
+    def _ids(self, result):
+        return sorted(s['id'] for s in result.servers)
+
+    def _tick(self, seconds):
+        self.now += datetime.timedelta(seconds=seconds)
+
+    def test_cold_then_only_what_changed(self):
+        for i in range(3):
+            self.nova.put(factories.server('s%d' % i),
+                          T0 - datetime.timedelta(minutes=1))
+        first = servers_api.server_list(self.request, True)
+        self.assertTrue(first.full)
+        self.assertEqual(['s0', 's1', 's2'], self._ids(first))
+        self.assertNotIn('changes-since', self.nova.calls[-1])
+        # a launch, a rename and a delete
+        self._tick(30)
+        self.nova.put(factories.server('s3'), self.now)
+        self.nova.put(factories.server('s1', name='renamed'), self.now)
+        self.nova.delete('s0', self.now)
+        self._tick(10)
+        second = servers_api.server_list(self.request, True)
+        self.assertFalse(second.full)
+        self.assertEqual(3, second.changed)
+        self.assertEqual(['s1', 's2', 's3'], self._ids(second))
+        self.assertEqual('renamed', next(
+            s['name'] for s in second.servers if s['id'] == 's1'))
+        self.assertEqual(T0, second.full_at)
+        # asked from just before the previous read began
+        self.assertEqual((T0 - servers_api.OVERLAP).isoformat(),
+                         self.nova.calls[-1]['changes-since'])
+        # nothing changed since (beyond the overlap): an empty read
+        self._tick(10)
+        third = servers_api.server_list(self.request, True)
+        self.assertEqual(['s1', 's2', 's3'], self._ids(third))
+        self.assertEqual(0, third.changed)
+
+    @override_settings(BURST_DASHBOARD={'servers_max_age': 60})
+    def test_too_old_to_trust_reads_everything(self):
+        self.nova.put(factories.server('s0'), T0)
+        servers_api.server_list(self.request, True)
+        self._tick(61)
+        again = servers_api.server_list(self.request, True)
+        self.assertTrue(again.full)
+        self.assertEqual(self.now, again.full_at)
+
+    def test_scopes_never_mix(self):
+        self.nova.put(factories.server('mine', project='p1'), T0)
+        self.nova.put(factories.server('theirs', project='p2'), T0)
+        admin = servers_api.server_list(self.request, True)
+        self.assertEqual(['mine', 'theirs'], self._ids(admin))
+        self.request.user.project_id = 'p1'
+        member = servers_api.server_list(self.request, False)
+        self.assertTrue(member.full)         # its own key: cold
+        self.assertEqual(['mine'], self._ids(member))
+        self.assertEqual('p1', self.nova.calls[-1]['project_id'])
+
+    def test_a_broken_cache_still_lists(self):
+        self.nova.put(factories.server('s0'), T0)
+        with mock.patch.object(cache, 'get', side_effect=OSError('down')), \
+                mock.patch.object(cache, 'set', side_effect=ValueError(
+                    'value too large')):
+            result = servers_api.server_list(self.request, True)
+        self.assertEqual(['s0'], self._ids(result))
+        self.assertTrue(result.full)
+
+    def test_only_the_fields_read_are_kept(self):
+        server = factories.server('s0')
+        server.update(metadata={'secret': 'x' * 1000},
+                      image={'id': 'img', 'links': ['...']})
+        kept = servers_api._trim(server)
+        self.assertNotIn('metadata', kept)
+        self.assertEqual({'id': 'img'}, kept['image'])
+        self.assertEqual('', servers_api._trim(
+            dict(server, image=''))['image'])
