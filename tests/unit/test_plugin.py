@@ -41,11 +41,14 @@ class RegistrationTests(test.TestCase):
         group = admin.get_panel_group('cloud_bursting')
         self.assertEqual('Cloud Bursting', str(group.name))
         self.assertEqual(['burst_capacity', 'burst_thresholds',
-                          'burst_instances'], list(group.panels))
+                          'burst_instances', 'burst_spend'],
+                         list(group.panels))
         panel = admin.get_panel('burst_capacity')
         self.assertEqual('Capacity', str(panel.name))
         panel = admin.get_panel('burst_instances')
         self.assertEqual('Instances', str(panel.name))
+        panel = admin.get_panel('burst_spend')
+        self.assertEqual('Spend', str(panel.name))
 
     def test_project_panel_in_compute_group(self):
         project = horizon.get_dashboard('project')
@@ -58,6 +61,12 @@ class RegistrationTests(test.TestCase):
         self.assertEqual('/admin/burst_capacity/', reverse(CAPACITY_URL))
         self.assertEqual('/admin/burst_instances/', reverse(INSTANCES_URL))
         self.assertEqual('/project/burst_instances/', reverse(PROJECT_URL))
+        self.assertEqual('/admin/burst_spend/',
+                         reverse('horizon:admin:burst_spend:index'))
+        self.assertEqual('/project/burst_instances/spend/',
+                         reverse('horizon:project:burst_instances:spend'))
+        self.assertEqual('/admin/burst_instances/u-1/decision/', reverse(
+            'horizon:admin:burst_instances:decision', args=('u-1',)))
 
 
 @REAL_POLICY
