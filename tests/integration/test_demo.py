@@ -29,6 +29,7 @@ from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import economics as economics_api
 from burst_dashboard.api import instances as instances_api
 from localcloud import base
+from localcloud import browser
 from localcloud import demo
 from localcloud import paths
 from localcloud import screenshots
@@ -193,10 +194,16 @@ def test_spend_equals_nova_and_moto_records(story, admin_conn, ec2,
     for project, usd in expected.items():
         assert got.get(project, 0.0) == pytest.approx(usd, rel=1e-6,
                                                       abs=1e-9)
-    # the demand chart's last point counts what runs now
-    assert history.points[-1].ec2_vcpus >= sum(
-        s.flavor['vcpus'] for s in _servers(admin_conn, project_ids)
-        if s.compute_host == paths.EC2_HOST)
+    # the demand chart's last point: the vCPUs of what Nova runs now,
+    # local and on EC2 (the whole cloud)
+    running = [s for s in admin_conn.compute.servers(all_projects=True)
+               if s.status == 'ACTIVE']
+    last = history.points[-1]
+    assert (last.local_vcpus, last.ec2_vcpus) == (
+        sum(s.flavor['vcpus'] for s in running
+            if s.compute_host != paths.EC2_HOST),
+        sum(s.flavor['vcpus'] for s in running
+            if s.compute_host == paths.EC2_HOST))
 
 
 def _png_size(path):
@@ -216,3 +223,15 @@ def test_screenshots_of_every_page(story, artifacts_dir):
     for path in made:
         assert _png_size(path) == (1920, 1080)
         assert os.path.getsize(path) > 20000, path
+    # the charts are there: drawn by Horizon's line chart, with a legend
+    with browser.chromium() as driver:
+        browser.login(driver, paths.url('horizon'), 'admin',
+                      paths.secrets_()['admin'])
+        driver.get(paths.url('horizon', '/admin/burst_spend/?period=24h'))
+        browser.wait_drawn(driver)
+        charts = driver.find_elements(
+            'css selector', 'div[data-chart-type="line_chart"] svg path')
+        legend = driver.find_element('css selector',
+                                     '#burst-demand-legend').text
+    assert len(charts) >= 5            # 4 demand lines, 1 burn rate
+    assert 'EC2 vCPUs' in legend and 'Enter threshold' in legend
