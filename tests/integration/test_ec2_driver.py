@@ -225,9 +225,21 @@ def test_credentials_never_logged(local_cloud):
     assert secret not in log
 
 
+def _scheduler_away(line):
+    """Nova's own report that nova-scheduler was away (a test restarts it):
+    its fanout exchange is gone while it has no worker, and the periodic
+    task that tells it about instances fails, traceback and all."""
+    return "'scheduler_fanout'" in line or \
+        '_sync_scheduler_instance_info' in line or \
+        ' ERROR oslo_service.periodic_task ' in line and \
+        ' req-' not in line
+
+
 def test_compute_runs_without_errors(local_cloud):
     """Start-up and periodic tasks log no ERROR; the only ones allowed are
-    those of builds the fault tests made fail on purpose."""
+    those of builds the fault tests made fail on purpose and those of the
+    scheduler's restart."""
     errors = [line for line in _ec2_compute_log().splitlines()
-              if ' ERROR ' in line and '[instance: ' not in line]
+              if ' ERROR ' in line and '[instance: ' not in line and
+              not _scheduler_away(line)]
     assert errors == []
