@@ -47,12 +47,17 @@ def log_sizes():
     return {b: os.path.getsize(procs.log_path(b)) for b in BACKENDS}
 
 
-def requests_since(sizes):
+def requests_since(sizes, by_backend=None):
+    """Access-log lines since ``sizes``; per backend into ``by_backend``
+    (a dict) when given."""
     count = 0
     for b, size in sizes.items():
         with open(procs.log_path(b), 'rb') as f:
             f.seek(size)
-            count += len(ACCESS.findall(f.read()))
+            found = len(ACCESS.findall(f.read()))
+        count += found
+        if by_backend is not None:
+            by_backend[b] = by_backend.get(b, 0) + found
     return count
 
 

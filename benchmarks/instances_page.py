@@ -21,18 +21,24 @@ Starts one extra nova-compute ("bench", 50 fake hypervisors) so the local
 instances fit under the burst thresholds, restarts the EC2 compute with a
 vCPU quota large enough for --ec2 instances, boots --local m1.tiny
 (local) and --ec2 ec2.small (EC2, through the EC2 driver and moto) in
-batches (min_count), logs into Horizon as admin and loads, in turn:
+batches (min_count), logs into Horizon as admin and, each run, loads in
+turn:
 
-- ours, first page and a filtered page (show=ec2, sorted by cost)
+- ours, first page, cold: the shared cache (memcached) emptied, so every
+  server is read from Nova
+- ours, first page, warm after 1 % of the servers changed (renamed): only
+  the changes are read from Nova (changes-since)
+- ours, the next page (the pager: the first page's snapshot)
+- ours, the filtered and sorted lists (EC2 by cost, drift, by name)
 - Horizon's Admin → Instances (its default page size)
 - the floor: Nova ``GET /servers/detail`` of every project (all pages,
   microversion 2.47) and EC2 ``describe_instances`` filtered by the
   managed-by tag, in parallel, with bare clients (no Django, no rendering)
 
-Prints the median time of each, the ratios of medians, and the backend
-requests each page made (access-log lines of Keystone, Nova, Placement,
-Glance, Neutron and moto). Deletes the instances and the bench compute
-at the end unless --keep.
+Prints the median time of each, its ratio to Horizon's page and to the
+floor, and the backend requests each page made (access-log lines of
+Keystone, Nova, Placement, Glance, Neutron and moto; per backend).
+Deletes the instances and the bench compute at the end unless --keep.
 """
 import argparse
 from concurrent import futures
@@ -55,6 +61,8 @@ from localcloud import seed
 PAGES = {
     'ours': '/admin/burst_instances/',
     'ours (EC2, by cost)': '/admin/burst_instances/?show=ec2&sort=cost',
+    'ours (drift)': '/admin/burst_instances/?show=drift',
+    'ours (by name)': '/admin/burst_instances/?sort=name&dir=asc',
     'horizon': '/admin/instances/',
 }
 BATCH = 50
@@ -151,6 +159,17 @@ def _vcpus(conn):
     return None
 
 
+def flush_cache():
+    """Empty the memcached Horizon shares (servers, pager snapshots,
+    decision records): the next load is a cold one."""
+    import socket
+    host, port = paths.MEMCACHED.rsplit(':', 1)
+    with socket.create_connection((host, int(port)), timeout=5) as sock:
+        sock.sendall(b'flush_all\r\n')
+        if not sock.recv(64).startswith(b'OK'):
+            raise SystemExit('memcached did not flush')
+
+
 def floor_calls():
     """The floor: one Nova list of every project (all pages) and one EC2
     describe (managed-by tag), in parallel, with bare clients."""
@@ -195,63 +214,64 @@ def main():
         boot(conn, 'm1.tiny', args.local, lambda h: h != paths.EC2_HOST)
         print('booted %d local + %d EC2 instances in %.0f s' % (
             args.local, args.ec2, time.monotonic() - t0))
-        total = len(list(conn.compute.servers(all_projects=True)))
+        servers = [s for s in conn.compute.servers(all_projects=True)]
         floor = floor_calls()
         session = common.login()
         for page in PAGES.values():   # warm caches and compressed JS
             session.get(paths.url('horizon', page), timeout=300)
         floor()
-        times = {k: [] for k in list(PAGES) + ['ours, next page',
-                                               'floor']}
-        calls = {k: [] for k in list(PAGES) + ['ours, next page']}
-        for _ in range(args.runs):
+        times, calls, backends = {}, {}, {}
+
+        def load(name, page, check=True):
+            sizes = common.log_sizes()
+            start = time.perf_counter()
+            r = session.get(paths.url('horizon', page), timeout=300)
+            times.setdefault(name, []).append(time.perf_counter() - start)
+            r.raise_for_status()
+            if check and 'burst_instances' in page and 'bench-' not in r.text:
+                raise SystemExit('%s did not list the instances' % page)
+            time.sleep(0.3)   # let the access logs flush
+            calls.setdefault(name, []).append(common.requests_since(
+                sizes, backends.setdefault(name, {})))
+            return r
+
+        changed = max(1, len(servers) // 100)
+        for run in range(args.runs):
+            # Cold: nothing in the shared cache (servers, pager, records).
+            flush_cache()
+            load('ours, cold', PAGES['ours'])
+            # Warm, after 1 % of the servers changed (renamed).
+            for s in servers[run * changed:(run + 1) * changed]:
+                conn.compute.update_server(s, name=s.name + '-r%d' % run)
+            r = load('ours, warm (1 % changed)', PAGES['ours'])
+            # The pager walks the snapshot the first page was cut from.
+            nxt = re.search(r'href="(\?[^"]*marker=[^"]*)"', r.text)
+            load('ours, next page',
+                 PAGES['ours'] + html.unescape(nxt.group(1)))
             for name, page in PAGES.items():
-                sizes = common.log_sizes()
-                start = time.perf_counter()
-                r = session.get(paths.url('horizon', page), timeout=300)
-                times[name].append(time.perf_counter() - start)
-                r.raise_for_status()
-                if 'burst_instances' in page and 'bench-' not in r.text:
-                    raise SystemExit('%s did not list the instances' % page)
-                time.sleep(0.3)   # let the access logs flush
-                calls[name].append(common.requests_since(sizes))
-                if name == 'ours':
-                    # The pager walks the snapshot the first page was cut
-                    # from (Django's cache, shared by Horizon's workers).
-                    nxt = re.search(r'href="(\?[^"]*marker=[^"]*)"', r.text)
-                    sizes = common.log_sizes()
-                    start = time.perf_counter()
-                    r = session.get(paths.url('horizon', PAGES['ours']) +
-                                    html.unescape(nxt.group(1)),
-                                    timeout=300)
-                    times['ours, next page'].append(
-                        time.perf_counter() - start)
-                    r.raise_for_status()
-                    if 'bench-' not in r.text:
-                        raise SystemExit('the next page listed nothing')
-                    time.sleep(0.3)
-                    calls['ours, next page'].append(
-                        common.requests_since(sizes))
+                if name != 'ours':
+                    load(name, page)
             start = time.perf_counter()
             counted = floor()
-            times['floor'].append(time.perf_counter() - start)
+            times.setdefault('floor', []).append(time.perf_counter() - start)
         med = {k: statistics.median(v) for k, v in times.items()}
         print('instances in Nova: %d (EC2 described: %d), runs: %d' % (
-            total, counted[1], args.runs))
+            len(servers), counted[1], args.runs))
         for name in times:
-            extra = ('' if name not in calls else
-                     ', backend requests per page: median %d' %
-                     statistics.median(calls[name]))
-            print('%-20s median %.3f s (min %.3f, max %.3f)%s' % (
+            extra = ''
+            if name in calls:
+                extra = ', backend requests per page: median %d (%s)' % (
+                    statistics.median(calls[name]), ', '.join(
+                        '%s %.0f' % (b, n / args.runs) for b, n in
+                        sorted(backends[name].items()) if n))
+            print('%-26s median %.3f s (min %.3f, max %.3f)%s' % (
                 name, med[name], min(times[name]), max(times[name]), extra))
-        print('ratio of medians, ours / Horizon Admin -> Instances: %.2f' %
-              (med['ours'] / med['horizon']))
-        print('ratio of medians, ours / floor (Nova list + EC2 describe '
-              'in parallel): %.2f' % (med['ours'] / med['floor']))
-        print('ratio of medians, ours (EC2, by cost) / floor: %.2f' %
-              (med['ours (EC2, by cost)'] / med['floor']))
-        print('ratio of medians, ours next page / Horizon Admin -> '
-              'Instances: %.2f' % (med['ours, next page'] / med['horizon']))
+        for name in times:
+            if name in ('horizon', 'floor'):
+                continue
+            print('%-26s / Horizon Admin -> Instances: %.2f   / floor: '
+                  '%.2f' % (name, med[name] / med['horizon'],
+                            med[name] / med['floor']))
     finally:
         if not args.keep:
             delete_all(conn)
