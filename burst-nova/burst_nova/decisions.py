@@ -43,6 +43,8 @@ CONF = nova.conf.CONF
 burst_conf.register_opts(CONF)
 LOG = logging.getLogger(__name__)
 POLL_SECONDS = 0.5
+# After a failed write (the database away) the next round waits longer.
+RETRY_SECONDS = 5.0
 
 
 def write(ctx, instance_uuid, rec, host=None):
@@ -94,26 +96,32 @@ class Writer:
     def _run(self):
         ctx = nova_context.get_admin_context()
         pending = []
+        wait = POLL_SECONDS
         while True:
             try:
                 pending.append(self._queue.get(
-                    timeout=POLL_SECONDS if pending else None))
+                    timeout=wait if pending else None))
                 while True:
                     pending.append(self._queue.get_nowait())
             except queue.Empty:
                 pass
+            failed = []
             pending = [item for item in pending
-                       if not self._try(ctx, *item)]
+                       if not self._try(ctx, *item, failed=failed)]
+            wait = RETRY_SECONDS if failed else POLL_SECONDS
 
     @staticmethod
-    def _try(ctx, instance_uuid, rec, deadline):
-        """Whether the item is done with (written, or given up)."""
+    def _try(ctx, instance_uuid, rec, deadline, failed=None):
+        """Whether the item is done with (written, or given up); a failed
+        write is noted in ``failed``."""
         error = None
         try:
             if write(ctx, instance_uuid, rec, CONF.host):
                 return True
         except Exception as e:      # e.g. the database away: tried again
             error = e
+            if failed is not None:
+                failed.append(e)
         if time.monotonic() > deadline:
             LOG.warning('Decision record of instance %s not written within '
                         '%s s: %s', instance_uuid,

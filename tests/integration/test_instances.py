@@ -198,3 +198,41 @@ def test_ec2_down_or_slow_local_rows_still_listed(horizon_request, servers,
     assert inv.ec2_error and 'not-shown-anywhere' not in inv.ec2_error
     row = {r.id: r for r in inv.rows}[local.id]
     assert row.where == 'local' and row.host == local.compute_host
+
+
+def test_what_changed_is_seen_on_the_next_load(horizon_request,
+                                               member_request, admin_conn,
+                                               demo_conn):
+    """The servers are kept in the shared cache and brought up to date with
+    Nova's changes-since: a launch, a rename and a delete by the member
+    show on the next load of either page, and the member's page holds only
+    the project's servers whatever the admin's cache holds."""
+    from burst_dashboard.api import servers as servers_api
+    cold = servers_api.server_list(horizon_request, True)
+    member_cold = servers_api.server_list(member_request, False)
+    image = demo_conn.image.find_image(seed.IMAGE_NAME)
+    flavor = demo_conn.compute.find_flavor('m1.tiny', ignore_missing=False)
+    s = demo_conn.compute.create_server(
+        name='burst-fresh-%s' % uuid.uuid4().hex[:6], image_id=image.id,
+        flavor_id=flavor.id, networks='none')
+    try:
+        s = demo_conn.compute.wait_for_server(s, wait=120)
+        warm = servers_api.server_list(horizon_request, True)
+        assert not warm.full and warm.full_at == cold.full_at
+        assert s.id in {x['id'] for x in warm.servers}
+        mine = servers_api.server_list(member_request, False)
+        assert not mine.full and s.id in {x['id'] for x in mine.servers}
+        assert {x['tenant_id'] for x in mine.servers} == {
+            member_request.user.project_id}
+        assert len(mine.servers) == len(member_cold.servers) + 1
+        demo_conn.compute.update_server(s, name=s.name + '-renamed')
+        rows = instances.admin_inventory(horizon_request).rows
+        assert [r.name for r in rows if r.id == s.id] == [
+            s.name + '-renamed']
+    finally:
+        demo_conn.compute.delete_server(s)
+        helpers.wait_gone(demo_conn, s)
+    gone = servers_api.server_list(horizon_request, True)
+    assert s.id not in {x['id'] for x in gone.servers}
+    assert s.id not in {r.id for r in
+                        instances.project_inventory(member_request).rows}

@@ -134,3 +134,13 @@ def test_the_writer_waits_for_the_instance_then_gives_up():
         assert writer.Writer._try(None, 'u-2', 'rec', 10.0)
         assert warn.call_count == 1
     assert calls == ['u-1'] * 3 + ['u-2'] * 2
+
+
+def test_a_failed_write_is_tried_again_later():
+    failed = []
+    with mock.patch.object(writer, 'write',
+                           side_effect=RuntimeError('database away')), \
+            mock.patch.object(writer.time, 'monotonic', return_value=0.0):
+        assert not writer.Writer._try(None, 'u-1', 'rec', 10.0,
+                                      failed=failed)
+    assert [str(e) for e in failed] == ['database away']
