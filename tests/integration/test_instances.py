@@ -225,10 +225,10 @@ def test_what_changed_is_seen_on_the_next_load(horizon_request,
         assert {x['tenant_id'] for x in mine.servers} == {
             member_request.user.project_id}
         assert len(mine.servers) == len(member_cold.servers) + 1
-        demo_conn.compute.update_server(s, name=s.name + '-renamed')
+        renamed = s.name + '-renamed'
+        demo_conn.compute.update_server(s, name=renamed)
         rows = instances.admin_inventory(horizon_request).rows
-        assert [r.name for r in rows if r.id == s.id] == [
-            s.name + '-renamed']
+        assert [r.name for r in rows if r.id == s.id] == [renamed]
     finally:
         demo_conn.compute.delete_server(s)
         helpers.wait_gone(demo_conn, s)
