@@ -29,8 +29,6 @@ import bisect
 import dataclasses
 import datetime
 
-from burst_core import flavors
-from burst_core import policy
 from burst_core import prices
 
 HOURS_PER_MONTH = 730.0      # AWS's month: 365 * 24 / 12
@@ -84,14 +82,11 @@ def parse_time(value):
 
 
 def _price(server, region, book):
+    """(EC2 type, USD/h) the server's flavor gets, as the driver picks."""
     flavor = server.get('flavor') or {}
-    try:
-        req = flavors.server_request(server, region, book)
-        return req.instance_type, req.hourly_price
-    except policy.PolicyError:    # a bad burst:placement: priced all the same
-        return prices.estimate(region, flavor.get('vcpus') or 0,
-                               flavor.get('ram') or 0,
-                               flavor.get('extra_specs') or {}, book)
+    return prices.estimate(region, flavor.get('vcpus') or 0,
+                           flavor.get('ram') or 0,
+                           flavor.get('extra_specs') or {}, book)
 
 
 def runs(servers, is_ec2, region, book=None):

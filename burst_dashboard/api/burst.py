@@ -454,9 +454,11 @@ class PreviewData:
 
 
 @profiler.trace
-def compute_hosts(request):
+def compute_hosts(request, usages=True):
     """policy.Host for every compute node in Placement, named by its Nova
-    host (as aggregates name hosts). Per-provider reads run in parallel."""
+    host (as aggregates name hosts). Per-provider reads run in parallel;
+    ``usages=False``: capacities only (every host's usage counted 0), no
+    usage read."""
     providers, hypervisors = burst_api_pkg.call_functions_parallel(
         (placement.resource_providers, [request]),
         (nova.hypervisor_list, [request]))
@@ -469,7 +471,7 @@ def compute_hosts(request):
     nodes = {uuid: host for uuid, host in nodes.items() if host}
     generation = {p['uuid']: p.get('generation') for p in providers}
     data = _provider_data(request, {uuid: generation[uuid]
-                                    for uuid in nodes})
+                                    for uuid in nodes}, usages)
     return policy.hosts_from_placement(providers, data, nodes)
 
 
@@ -477,7 +479,7 @@ _INVENTORIES = {}   # uuid -> (generation, inventories)
 _INVENTORIES_LOCK = threading.Lock()
 
 
-def _provider_data(request, generations):
+def _provider_data(request, generations, usages=True):
     """{uuid: (inventories, usages)}, read in parallel. Inventories are read
     again only when the provider's generation changed (every inventory
     change bumps it); usages on every call, since Placement does not bump
@@ -486,13 +488,13 @@ def _provider_data(request, generations):
         known = dict(_INVENTORIES)
     stale = [uuid for uuid, gen in generations.items()
              if gen is None or known.get(uuid, (None,))[0] != gen]
-    uuids = list(generations)
+    uuids = list(generations) if usages else []
     reads = [(placement.resource_provider_usages, uuid) for uuid in uuids] + \
         [(placement.resource_provider_inventories, uuid) for uuid in stale]
     with burst_api_pkg.bounded_executor() as pool:
         results = list(pool.map(lambda read: read[0](request, read[1]),
                                 reads))
-    usages = dict(zip(uuids, results[:len(uuids)]))
+    read = dict(zip(uuids, results[:len(uuids)]))
     for uuid, inventories in zip(stale, results[len(uuids):]):
         known[uuid] = (generations[uuid], inventories)
     with _INVENTORIES_LOCK:
@@ -501,7 +503,8 @@ def _provider_data(request, generations):
                 _INVENTORIES[uuid] = known[uuid]
         for gone in set(_INVENTORIES) - set(generations):
             del _INVENTORIES[gone]
-    return {uuid: (known[uuid][1], usages[uuid]) for uuid in generations}
+    return {uuid: (known[uuid][1], read.get(uuid, {}))
+            for uuid in generations}
 
 
 @profiler.trace

@@ -25,6 +25,7 @@ import logging
 from django.core.cache import cache
 
 from openstack_dashboard.api import _nova
+from openstack_dashboard.api import nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from burst_core import decisions
@@ -54,7 +55,7 @@ def summary(request, server_id):
     kept = cache.get(_key(server_id))
     if kept is not None:
         return kept
-    actions = _nova.novaclient(request).instance_action.list(server_id)
+    actions = nova.instance_action_list(request, server_id)
     ours = [a for a in actions if a.action == decisions.ACTION]
     if not ours:
         return None

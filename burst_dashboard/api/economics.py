@@ -28,7 +28,6 @@ import logging
 from django.conf import settings
 from oslo_utils import timeutils
 
-from openstack_dashboard.api import _nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from burst_core import economics
@@ -37,6 +36,7 @@ from burst_core import policy
 from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.api import servers as servers_api
 
 LOG = logging.getLogger(__name__)
 
@@ -73,16 +73,12 @@ def _servers(request, since, all_projects):
     """Nova's records of every server of the cloud (or of the project) that
     may have run since ``since``: those there now and those changed since
     (deleted ones included), in parallel, each once."""
-    client = _nova.novaclient(request, instances_api.NOVA_MICROVERSION)
     opts = {'all_tenants': True} if all_projects else {
         'project_id': request.user.project_id}
     changed_opts = dict(opts, **{'changes-since': since.isoformat()})
-
-    def listed(search_opts):
-        return [s._info for s in client.servers.list(
-            detailed=True, search_opts=search_opts, limit=-1)]
     now, changed = burst_api_pkg.call_functions_parallel(
-        (listed, [opts]), (listed, [changed_opts]))
+        (servers_api.list_servers, [request, opts]),
+        (servers_api.list_servers, [request, changed_opts]))
     by_id = {s['id']: s for s in now}
     by_id.update((s['id'], s) for s in changed)
     return list(by_id.values())
@@ -135,7 +131,7 @@ def admin_history(request, period, steps=96):
     state, servers, hosts, projects = burst_api_pkg.call_functions_parallel(
         (burst_api.policy_get, [request]),
         (_servers, [request, since, True]),
-        (burst_api.compute_hosts, [request]),
+        (burst_api.compute_hosts, [request], {'usages': False}),
         (instances_api.project_names, [request]))
     pol = state.policy
     burst_hosts = frozenset(state.aggregate.hosts or ())

@@ -101,7 +101,9 @@ def _unpack(blob):
 
 
 @profiler.trace
-def _list(request, search_opts):
+def list_servers(request, search_opts):
+    """Every server Nova lists for ``search_opts`` (all of its pages),
+    trimmed to :data:`FIELDS`."""
     client = _nova.novaclient(request, NOVA_MICROVERSION)
     return [_trim(s._info) for s in client.servers.list(
         detailed=True, search_opts=search_opts, limit=-1)]
@@ -125,7 +127,7 @@ def server_list(request, all_projects=False):
     if kept and (began - kept[1]).total_seconds() < max_age():
         servers, full_at, synced_at = kept
         since = (synced_at - OVERLAP).isoformat()
-        changes = _list(request, dict(opts, **{'changes-since': since}))
+        changes = list_servers(request, dict(opts, **{'changes-since': since}))
         by_id = {s['id']: s for s in servers}
         for s in changes:
             if s.get('status') in _DELETED:
@@ -135,7 +137,7 @@ def server_list(request, all_projects=False):
         result = Servers(list(by_id.values()), full_at, began,
                          changed=len(changes), full=False)
     else:
-        result = Servers(_list(request, opts), began, began)
+        result = Servers(list_servers(request, opts), began, began)
     try:
         cache.set(_key(scope), _pack(result.servers, result.full_at,
                                      result.synced_at), CACHE_SECONDS)

@@ -120,3 +120,18 @@ def test_records_outlive_the_scheduler_and_follow_its_restart(
     after = servers('ec2.small')
     _summary, rec = _record(horizon_request, after.id)
     assert rec is not None and rec.target == 'ec2'
+
+
+def test_malformed_metadata_is_recorded_as_bursting_off(
+        admin_conn, horizon_request, member_request, restore_policy,
+        servers):
+    """burst: metadata broken with the CLI: the instance is placed locally
+    and its record says bursting was off, in words for the member."""
+    admin_conn.compute.set_aggregate_metadata(
+        _aggregate(admin_conn), {'burst:enter_vcpu_pct': 'lots'})
+    s = servers('m1.tiny')
+    assert s.compute_host in apis.compute_hosts()
+    _summary, rec = _record(horizon_request, s.id)
+    assert (rec.target, rec.enabled) == ('local', False)
+    assert decisions_api.summary(member_request, s.id).message == \
+        'bursting is off'

@@ -595,3 +595,8 @@ class ProviderCacheTests(test.TestCase):
         burst_api.compute_hosts(self.request)
         self.assertEqual(4, self.mock_resource_provider_inventories.call_count)
         self.assertEqual(9, self.mock_resource_provider_usages.call_count)
+        # Capacities only (the Spend page): no usage read at all.
+        hosts = burst_api.compute_hosts(self.request, usages=False)
+        self.assertEqual([4, 4, 4], [h.capacity['VCPU'] for h in hosts])
+        self.assertEqual([0, 0, 0], [h.used['VCPU'] for h in hosts])
+        self.assertEqual(9, self.mock_resource_provider_usages.call_count)

@@ -67,7 +67,7 @@ class ServersCacheTests(test.TestCase):
         self.nova = FakeNova()
         self.now = T0
         patches = [
-            mock.patch.object(servers_api, '_list',
+            mock.patch.object(servers_api, 'list_servers',
                               side_effect=self.nova.list),
             mock.patch.object(timeutils, 'utcnow',
                               side_effect=lambda with_timezone=False:
