@@ -20,6 +20,7 @@ import types
 from unittest import mock
 
 import boto3
+from botocore import exceptions as bexc
 from botocore.stub import Stubber
 from oslo_config import fixture as config_fixture
 import pytest
@@ -333,6 +334,24 @@ def test_get_info_maps_state_and_raises_when_gone(drv):
     drv.stub.add_response('describe_instances', {'Reservations': []}, None)
     with pytest.raises(exception.InstanceNotFound):
         drv.get_info(_instance(uuid='other'), use_cache=False)
+
+
+def test_listing_when_ec2_is_away_is_nova_s_driver_not_ready(drv, caplog):
+    """Nova's power-state sync and clean-up tasks skip a round with a
+    warning for VirtDriverNotReady; any other error is an ERROR and a
+    traceback in nova-compute's log every ten minutes of an outage."""
+    drv.stub.add_response('describe_instances', _desc('running'), None)
+    assert drv.get_num_instances() == 1
+    drv.stub.add_client_error('describe_instances', 'RequestLimitExceeded',
+                              'Request limit exceeded.', 503)
+    with pytest.raises(exception.VirtDriverNotReady):
+        drv.list_instance_uuids()
+    closed = bexc.ConnectionClosedError(endpoint_url='http://ec2.test/')
+    with mock.patch.object(drv, '_describe', side_effect=closed):
+        with pytest.raises(exception.VirtDriverNotReady):
+            drv.get_num_instances()
+    assert 'RequestLimitExceeded' in caplog.text
+    assert 's3cr3t' not in caplog.text
 
 
 @pytest.mark.parametrize('quota,expected', [

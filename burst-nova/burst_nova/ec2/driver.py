@@ -453,12 +453,24 @@ class EC2Driver(driver.ComputeDriver):
         provider_tree.add_traits(nodename, self._conf().node_trait)
 
     # ------------------------------------------------------------ instances
+    def _listed(self):
+        """Every managed instance, for Nova's periodic tasks and start-up.
+        EC2 out of reach is Nova's "driver not ready" (as Ironic's driver
+        says of Ironic): the task skips this round with a warning, and a
+        passing outage is not an ERROR with a traceback."""
+        try:
+            return self._managed_instances()
+        except (bexc.ClientError, bexc.BotoCoreError) as e:
+            LOG.warning('EC2 could not list the instances of this host: %s',
+                        self._why(e))
+            raise exception.VirtDriverNotReady()
+
     def list_instance_uuids(self):
-        return list(self._managed_instances())
+        return list(self._listed())
 
     def list_instances(self):
         return [tags.tags_dict(i).get(tags.TAG_INSTANCE_NAME, uuid)
-                for uuid, i in self._managed_instances().items()]
+                for uuid, i in self._listed().items()]
 
     def get_info(self, instance, use_cache=True):
         # From the cached list of every managed instance when allowed (the
