@@ -269,7 +269,7 @@ def host_id(project_id, host):
 
 
 def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
-         projects=None, ec2_read=True, ec2_host_ids=()):
+         projects=None, ec2_read=True, ec2_host_ids=(), all_servers=True):
     """Rows for every Nova server and every live EC2 instance unknown to
     Nova.
 
@@ -291,6 +291,9 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
     :param ec2_read: False when EC2 could not be read: ``ec2_instances``
         is then empty for want of an answer, not because the instances
         are gone, so nothing is flagged for what EC2 did not say
+    :param all_servers: False when ``servers`` are only some of Nova's
+        (the newest): an EC2 instance of none of them is then left out,
+        not called an orphan
     """
     projects = projects or {}
     by_uuid = {}
@@ -345,6 +348,8 @@ def join(servers, ec2_instances, region, prices, now, burst_hosts=None,
             rows.append(_orphan(extra, region, projects, duplicate_of=row))
         rows.append(row)
 
+    if not all_servers:
+        return rows
     for instances in by_uuid.values():
         untagged.extend(i for i in instances if i.alive)
     rows.extend(_orphan(inst, region, projects) for inst in untagged)

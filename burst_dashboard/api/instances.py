@@ -10,20 +10,23 @@
 # License for the specific language governing permissions and limitations
 # under the License.
 
-"""Every instance, local or on EC2: one Nova server list and one
-tag-filtered EC2 describe, read in parallel, joined by
-:mod:`burst_core.inventory`.
+"""Every instance, local or on EC2: Nova's servers and this cloud's EC2
+instances, joined by :mod:`burst_core.inventory`.
 
-Per page the backend sees a constant number of calls whatever the number
-of instances: the Nova list (Nova hands out at most ``[api] max_limit``
-servers per response, 1,000 by default, and novaclient follows its
-``next`` links), one EC2 ``describe_instances`` (paginated by boto3 at
-1,000 per response), and for admins the project list, the burst aggregate
-and the private pool (Placement, cached by provider generation) for the
-repatriation candidates. Never a call per row.
+What grows with the cloud is kept in the cache every Horizon worker and
+replica shares, and brought up to date from what changed
+(:mod:`burst_dashboard.api.servers`, :func:`described`,
+:func:`private_pool`): per page the backend sees Nova's changes since the
+last load, one EC2 describe of the instances of those changes, the
+project list, the burst aggregate and the availability zones; the full
+reads run behind the pages (:mod:`burst_dashboard.api.kept`). Never a
+call per row.
 """
 import dataclasses
+import datetime
+import json
 import logging
+import zlib
 
 from django.utils.translation import gettext_lazy as _
 from oslo_utils import timeutils
@@ -34,12 +37,14 @@ from openstack_dashboard.contrib.developer.profiler import api as profiler
 from burst_core import inventory
 from burst_core import policy
 from burst_core import tags
+from burst_core.tags import TAG_INSTANCE
 from burst_core.tags import TAG_MANAGED_BY
 from burst_core.tags import TAG_PROJECT
 from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import heat
+from burst_dashboard.api import kept
 from burst_dashboard.api import servers as servers_api
 
 LOG = logging.getLogger(__name__)
@@ -71,16 +76,19 @@ def ec2_hosts():
         ['ec2-' + region_name()]
 
 
-def server_list(request, all_projects=False):
+def server_list(request, all_projects=False, newest=None):
     """The servers of the project, or of every project, as
     :func:`burst_dashboard.api.servers.server_list` keeps them."""
-    return servers_api.server_list(request, all_projects)
+    return servers_api.server_list(request, all_projects, newest=newest)
 
 
 @profiler.trace
-def ec2_describe(request, region, project_id=None):
+def ec2_describe(request, region, project_id=None, instance_uuids=None,
+                 instance_ids=None):
     """This cloud's EC2 instances (tagged managed-by), not terminated; only
-    those of one project when ``project_id`` is given."""
+    those of one project when ``project_id`` is given, only those carrying
+    one of ``instance_uuids`` (Nova instance IDs, in the tag the driver
+    set) or with one of ``instance_ids`` (EC2 IDs) when given."""
     filters = [{'Name': 'tag:' + TAG_MANAGED_BY,
                 'Values': [ec2_api.managed_by()]},
                {'Name': 'instance-state-name',
@@ -88,24 +96,165 @@ def ec2_describe(request, region, project_id=None):
     if project_id:
         filters.append({'Name': 'tag:' + TAG_PROJECT,
                         'Values': [project_id]})
+    if instance_uuids is not None:
+        filters.append({'Name': 'tag:' + TAG_INSTANCE,
+                        'Values': list(instance_uuids)})
+    if instance_ids is not None:
+        filters.append({'Name': 'instance-id', 'Values': list(instance_ids)})
     pages = ec2_api.ec2_client(request, region).get_paginator(
         'describe_instances').paginate(Filters=filters)
     return tags.described_instances(*pages)
 
 
-def _ec2_or_error(request, region, project_id=None):
-    """(instances, None, None), or ([], why, outage) when EC2 cannot be
+# ------------------------------------------------------- EC2, kept
+# What of a described instance the pages read (burst_core.inventory).
+EC2_FIELDS = ('InstanceId', 'InstanceType', 'PrivateIpAddress',
+              'PublicIpAddress', 'LaunchTime', 'StateTransitionReason',
+              'Tags')
+# A targeted describe names at most this many IDs per filter (EC2 takes
+# 200 values a filter); more changes than EC2_TARGETED_MAX: a full one.
+EC2_FILTER_VALUES = 200
+EC2_TARGETED_MAX = 400
+EC2_MAX_AGE = 60
+
+
+def ec2_max_age():
+    return float(ec2_api._settings().get('ec2_max_age', EC2_MAX_AGE))
+
+
+def _trim_described(raw):
+    kept = {k: raw[k] for k in EC2_FIELDS if raw.get(k) is not None}
+    if 'LaunchTime' in kept:
+        kept['LaunchTime'] = str(inventory.parse_time(kept['LaunchTime']))
+    kept['State'] = {'Name': (raw.get('State') or {}).get('Name')}
+    kept['Placement'] = {'AvailabilityZone': (
+        raw.get('Placement') or {}).get('AvailabilityZone')}
+    return kept
+
+
+@dataclasses.dataclass
+class Described:
+    instances: list               # described items (EC2_FIELDS)
+    full_at: datetime.datetime    # the last full describe began (None:
+    #                               only the servers asked for were read)
+    synced_at: datetime.datetime  # the last describe began
+    targeted: int = 0             # instances the last targeted read named
+
+
+def _ec2_key(region, project_id):
+    return 'burst-ec2:%s:%s' % (region, project_id or 'all')
+
+
+def _kept_described(key):
+    blob = kept.get(key)
+    if not blob:
+        return None
+    try:
+        data = json.loads(zlib.decompress(blob).decode('utf-8'))
+        return Described(
+            data['instances'],
+            datetime.datetime.fromisoformat(data['full_at']),
+            datetime.datetime.fromisoformat(data['synced_at']))
+    except Exception as e:      # an entry of another version
+        LOG.warning('Kept EC2 instances not readable: %s', e)
+        return None
+
+
+def _keep_described(key, found):
+    kept.put(key, zlib.compress(json.dumps({
+        'instances': found.instances, 'full_at': found.full_at.isoformat(),
+        'synced_at': found.synced_at.isoformat()}).encode('utf-8')),
+        servers_api.CACHE_SECONDS)
+
+
+def _full_describe(request, region, project_id):
+    began = _now()
+    found = Described([_trim_described(i) for i in ec2_describe(
+        request, region, project_id)], began, began)
+    _keep_described(_ec2_key(region, project_id), found)
+    return found
+
+
+def _targeted(request, region, project_id, uuids=(), ids=()):
+    """Describe only the instances carrying one of ``uuids`` or with one
+    of ``ids``, a filter of at most EC2_FILTER_VALUES values a call."""
+    out = []
+    for name, values in (('instance_uuids', sorted(uuids)),
+                         ('instance_ids', sorted(ids))):
+        for i in range(0, len(values), EC2_FILTER_VALUES):
+            out.extend(ec2_describe(request, region, project_id, **{
+                name: values[i:i + EC2_FILTER_VALUES]}))
+    return [_trim_described(i) for i in out]
+
+
+def described(request, region, servers, project_id=None):
+    """This cloud's EC2 instances (as :func:`ec2_describe`, trimmed to
+    EC2_FIELDS) for a page listing ``servers`` (servers_api.Servers),
+    from the shared cache brought up to date for what changed:
+
+    - the instances of the servers Nova updated since the last describe
+      (a launch, a delete, a move, a stop) and those the kept list holds
+      for no listed server (an orphan, or one deleted since) are described
+      again, by ID: one targeted call, not the whole region;
+    - the whole region is described again behind the page once the last
+      full describe is older than ``ec2_max_age`` (60 s): what changed in
+      EC2 with no change in Nova (an instance stopped in the AWS console)
+      shows within that time, and the page says when EC2 was read;
+    - nothing kept: all of them now, or, for a partial list of servers
+      (a cold first page), only those servers' and the rest behind the
+      page.
+
+    Raises what EC2 raises (the caller says why on the page)."""
+    key = _ec2_key(region, project_id)
+    began = _now()
+    found = _kept_described(key)
+    if found is None:
+        if servers.partial and kept.in_background(
+                key, lambda: _full_describe(request, region, project_id)):
+            return Described(_targeted(request, region, project_id, uuids={
+                s['id'] for s in servers.servers}), None, began)
+        return _full_describe(request, region, project_id)
+    since = found.synced_at - servers_api.OVERLAP
+    listed = {s['id'] for s in servers.servers}
+    uuids = {s['id'] for s in servers.servers
+             if (inventory.parse_time(s.get('updated')) or began) >= since}
+    ids = {i['InstanceId'] for i in found.instances
+           if tags.tags_dict(i).get(TAG_INSTANCE) not in listed}
+    if len(uuids) + len(ids) > EC2_TARGETED_MAX:
+        return _full_describe(request, region, project_id)
+    fresh = _targeted(request, region, project_id, uuids, ids) \
+        if uuids or ids else []
+    kept_ones = [i for i in found.instances if i['InstanceId'] not in ids and
+                 tags.tags_dict(i).get(TAG_INSTANCE) not in uuids]
+    result = Described(kept_ones + fresh, found.full_at, began,
+                       targeted=len(uuids) + len(ids))
+    _keep_described(key, result)
+    if (began - found.full_at).total_seconds() >= ec2_max_age():
+        kept.in_background(
+            key, lambda: _full_describe(request, region, project_id))
+    return result
+
+
+def _ec2_or_error(request, region, servers, project_id=None):
+    """(Described, None, None), or (None, why, outage) when EC2 cannot be
     read: local rows still render. The reason never holds a credential;
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
     fail for want of an answer)."""
     try:
-        return ec2_describe(request, region, project_id), None, None
+        return described(request, region, servers, project_id), None, None
     except ec2_api.Unavailable as e:   # backing off: no call was made
-        return [], ec2_api.describe_error(e), e.outage
+        return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
         why = ec2_api.describe_error(e)
         LOG.warning('EC2 describe_instances in %s failed: %s', region, why)
-        return [], why, ec2_api.outage(request, region)
+        return None, why, ec2_api.outage(request, region)
+
+
+def _servers_and_ec2(request, region, all_projects, project_id, newest):
+    """The servers, then their EC2 instances (what to describe again
+    depends on which servers changed)."""
+    servers = server_list(request, all_projects, newest)
+    return (servers,) + _ec2_or_error(request, region, servers, project_id)
 
 
 def _stacks_or_error(request, all_projects):
@@ -158,26 +307,60 @@ class Inventory:
     repatriation_error: str = None
     stack_error: str = None     # why the stacks are not known
     servers: object = None      # servers_api.Servers: how fresh they are
+    described: object = None    # Described: when EC2 was read
 
 
 def _now():
     return timeutils.utcnow(with_timezone=True)
 
 
+# The private pool's usages (one Placement read per compute node) are kept
+# this long for the repatriation candidates, and read again behind the
+# page: the scheduler itself trusts them for [burst] usage_max_age.
+POOL_MAX_AGE = 30
+POOL_KEY = 'burst-pool'
+
+
+def pool_max_age():
+    return float(ec2_api._settings().get('pool_max_age', POOL_MAX_AGE))
+
+
+def _read_pool(request):
+    found = (burst_api.compute_hosts(request), _now())
+    kept.put(POOL_KEY, found, servers_api.CACHE_SECONDS)
+    return found
+
+
+def private_pool(request):
+    """(policy.Host of every compute node, when Placement was read): kept
+    for every worker, read again behind the page once older than
+    ``pool_max_age`` (30 s); read now when nothing is kept."""
+    found = kept.get(POOL_KEY)
+    if found is None:
+        return _read_pool(request)
+    if (_now() - found[1]).total_seconds() >= pool_max_age():
+        kept.in_background(POOL_KEY, lambda: _read_pool(request))
+    return found
+
+
+def _hosts(request):
+    found = _or_none(private_pool, 'the private pool', request)
+    return found[0] if found else None
+
+
 @profiler.trace
-def admin_inventory(request):
+def admin_inventory(request, newest=None):
     """Every instance of every project, local and on EC2, with drift and
-    repatriation candidates."""
+    repatriation candidates. ``newest``: see :func:`server_list` (a
+    partial list has no orphans and no repatriation candidates)."""
     region = region_name()
-    (state, policy_error), servers, (described, ec2_error, outage), \
+    (state, policy_error), (servers, found, ec2_error, outage), \
         projects, hosts, zones, (stacks, stack_error) = \
         burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
-            (server_list, [request, True]),
-            (_ec2_or_error, [request, region]),
+            (_servers_and_ec2, [request, region, True, None, newest]),
             (project_names, [request]),
-            (_or_none, [burst_api.compute_hosts, 'the private pool',
-                        request]),
+            (_hosts, [request]),
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
             (_stacks_or_error, [request, True]))
@@ -187,19 +370,22 @@ def admin_inventory(request):
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
         region = state.policy.region
-        described, ec2_error, outage = _ec2_or_error(request, region)
+        found, ec2_error, outage = _ec2_or_error(request, region, servers)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
-    rows = inventory.join(servers.servers, described, region,
-                          price_of(region, described), _now(),
+    instances = found.instances if found else []
+    rows = inventory.join(servers.servers, instances, region,
+                          price_of(region, instances), _now(),
                           burst_hosts=burst_hosts, projects=projects,
-                          ec2_read=not ec2_error)
+                          ec2_read=not ec2_error,
+                          all_servers=not servers.partial)
     inventory.mark_stacks(rows, stacks)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
-                       stack_error=stack_error, servers=servers)
-    if state is None:
+                       stack_error=stack_error, servers=servers,
+                       described=found)
+    if state is None or servers.partial:
         return result
     if hosts is None:
         result.repatriation_error = _(
@@ -234,24 +420,26 @@ def _or_none(read, what, request):
 
 
 @profiler.trace
-def project_inventory(request):
+def project_inventory(request, newest=None):
     """The project's own instances, local and on EC2 (EC2 read only for
-    instances tagged with this project)."""
+    instances tagged with this project). ``newest``: see
+    :func:`server_list`."""
     region = region_name()
     project = request.user.project_id
-    servers, (described, ec2_error, outage), (stacks, stack_error) = \
+    (servers, found, ec2_error, outage), (stacks, stack_error) = \
         burst_api_pkg.call_functions_parallel(
-            (server_list, [request, False]),
-            (_ec2_or_error, [request, region, project]),
+            (_servers_and_ec2, [request, region, False, project, newest]),
             (_stacks_or_error, [request, False]))
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
-    rows = inventory.join(servers.servers, described, region,
-                          price_of(region, described), _now(),
+    instances = found.instances if found else []
+    rows = inventory.join(servers.servers, instances, region,
+                          price_of(region, instances), _now(),
                           burst_hosts=None, ec2_read=not ec2_error,
                           ec2_host_ids={inventory.host_id(project, host)
-                                        for host in ec2_hosts()})
+                                        for host in ec2_hosts()},
+                          all_servers=not servers.partial)
     inventory.mark_stacks(rows, stacks)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error,
                      ec2_outage=outage, stack_error=stack_error,
-                     servers=servers)
+                     servers=servers, described=found)

@@ -16,11 +16,16 @@ Reading every server of the cloud costs Nova time linear in the cloud
 (about 5 ms a server here): the Instances pages keep the list in the
 cache every Horizon worker and replica shares (memcached in production)
 and, on each load, read only the servers Nova says changed since the last
-read (``changes-since``, which also returns the deleted ones). A full read
-happens when the cache is cold, or when its last full read is older than
+read (``changes-since``, which also returns the deleted ones).
+
+A full read happens behind the page (:mod:`burst_dashboard.api.kept`),
+never in it, when the last full read is older than
 ``BURST_DASHBOARD['servers_max_age']`` (600 s): whatever a changes-since
 read could miss (a cache entry lost half-way, a clock step) is then
-corrected.
+corrected. When nothing is kept (a cold cache) the first page reads only
+Nova's newest servers, one page of them, and the full read runs behind
+it; a list that needs every server (a filter, another sort) reads them
+all at once.
 
 What is kept: the fields the burst pages read, compressed, under one key
 per scope -- the whole cloud for admins, one project for its members.
@@ -34,11 +39,12 @@ import logging
 import zlib
 
 from django.conf import settings
-from django.core.cache import cache
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import _nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
+
+from burst_dashboard.api import kept
 
 LOG = logging.getLogger(__name__)
 
@@ -63,10 +69,12 @@ _DELETED = ('DELETED',)
 @dataclasses.dataclass
 class Servers:
     servers: list
-    full_at: datetime.datetime     # the last full read began then
+    full_at: datetime.datetime     # the last full read began then (None:
+    #                                not yet, see ``partial``)
     synced_at: datetime.datetime   # the last read (full or changes) began
     changed: int = 0               # servers the last changes read returned
     full: bool = True              # whether this load read them all
+    partial: bool = False          # only the newest: nothing was kept yet
 
 
 def max_age():
@@ -101,46 +109,90 @@ def _unpack(blob):
 
 
 @profiler.trace
-def list_servers(request, search_opts):
-    """Every server Nova lists for ``search_opts`` (all of its pages),
-    trimmed to :data:`FIELDS`."""
+def list_servers(request, search_opts, newest=None):
+    """Every server Nova lists for ``search_opts`` (all of its pages), or
+    only the ``newest`` most recently created (one page), trimmed to
+    :data:`FIELDS`."""
     client = _nova.novaclient(request, NOVA_MICROVERSION)
-    return [_trim(s._info) for s in client.servers.list(
-        detailed=True, search_opts=search_opts, limit=-1)]
+    if newest:
+        found = client.servers.list(
+            detailed=True, search_opts=search_opts, limit=newest,
+            sort_keys=['created_at'], sort_dirs=['desc'])
+    else:
+        found = client.servers.list(detailed=True, search_opts=search_opts,
+                                    limit=-1)
+    return [_trim(s._info) for s in found]
 
 
-def server_list(request, all_projects=False):
+def _scope(request, all_projects):
+    """(cache scope, Nova's search options) of the admin's or the member's
+    list: Nova's own scoping decides what a scope holds."""
+    if all_projects:
+        return 'all', {'all_tenants': True}
+    project = request.user.project_id
+    return 'project:%s' % project, {'project_id': project}
+
+
+def _kept(scope):
+    blob = kept.get(_key(scope))
+    if not blob:
+        return None
+    try:
+        return _unpack(blob)
+    except Exception as e:      # an entry of another version
+        LOG.warning('Kept servers of %s not readable: %s', scope, e)
+        return None
+
+
+def _keep(scope, result):
+    kept.put(_key(scope), _pack(result.servers, result.full_at,
+                                result.synced_at), CACHE_SECONDS)
+
+
+def _full_read(request, scope, opts):
+    began = timeutils.utcnow(with_timezone=True)
+    result = Servers(list_servers(request, opts), began, began)
+    _keep(scope, result)
+    return result
+
+
+def _read_in_background(request, scope, opts):
+    """A full read of the scope behind the page (one worker at a time);
+    False when none can be started (the cache away)."""
+    return kept.in_background(_key(scope),
+                              lambda: _full_read(request, scope, opts))
+
+
+def server_list(request, all_projects=False, newest=None):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
-    with Nova's changes since the last read, or all of them read afresh."""
-    scope = 'all' if all_projects else 'project:%s' % \
-        request.user.project_id
-    opts = {'all_tenants': True} if all_projects else {
-        'project_id': request.user.project_id}
+    with Nova's changes since the last read.
+
+    Nothing kept: with ``newest``, only that many of the most recently
+    created servers are read now (``partial``) and the full read runs
+    behind the page; without, all of them are read now. Kept, but its last
+    full read older than :func:`max_age`: served from what is kept and
+    the changes, and read in full behind the page."""
+    scope, opts = _scope(request, all_projects)
     began = timeutils.utcnow(with_timezone=True)
-    kept = None
-    try:
-        blob = cache.get(_key(scope))
-        kept = _unpack(blob) if blob else None
-    except Exception as e:     # a cache away or an entry from elsewhere
-        LOG.warning('Servers cache not read: %s', e)
-    if kept and (began - kept[1]).total_seconds() < max_age():
-        servers, full_at, synced_at = kept
-        since = (synced_at - OVERLAP).isoformat()
-        changes = list_servers(request, dict(opts, **{'changes-since': since}))
-        by_id = {s['id']: s for s in servers}
-        for s in changes:
-            if s.get('status') in _DELETED:
-                by_id.pop(s['id'], None)
-            else:
-                by_id[s['id']] = s
-        result = Servers(list(by_id.values()), full_at, began,
-                         changed=len(changes), full=False)
-    else:
-        result = Servers(list_servers(request, opts), began, began)
-    try:
-        cache.set(_key(scope), _pack(result.servers, result.full_at,
-                                     result.synced_at), CACHE_SECONDS)
-    except Exception as e:     # too large for the cache, or the cache away
-        LOG.warning('Servers not kept in the cache: %s', e)
+    found = _kept(scope)
+    if found is None:
+        if newest and _read_in_background(request, scope, opts):
+            return Servers(list_servers(request, opts, newest=newest),
+                           None, began, full=False, partial=True)
+        return _full_read(request, scope, opts)
+    servers, full_at, synced_at = found
+    since = (synced_at - OVERLAP).isoformat()
+    changes = list_servers(request, dict(opts, **{'changes-since': since}))
+    by_id = {s['id']: s for s in servers}
+    for s in changes:
+        if s.get('status') in _DELETED:
+            by_id.pop(s['id'], None)
+        else:
+            by_id[s['id']] = s
+    result = Servers(list(by_id.values()), full_at, began,
+                     changed=len(changes), full=False)
+    _keep(scope, result)
+    if (began - full_at).total_seconds() >= max_age():
+        _read_in_background(request, scope, opts)
     return result

@@ -357,8 +357,23 @@ class InventoryView(tables.DataTableView):
     show_ec2_reason = True     # admins see why EC2 could not be read
     _prev = _more = False
 
-    def load_inventory(self):
+    def load_inventory(self, newest=None):
+        """The joined list; ``newest``: a cold cache may read only that
+        many of Nova's newest servers (``api.servers.server_list``)."""
         raise NotImplementedError
+
+    def _newest(self):
+        """How many servers the page needs when it shows the first page of
+        the whole list, newest first, with no filter: one more than a page
+        (Horizon's "next" link). None for any other list, which needs every
+        server."""
+        get = self.request.GET
+        if get.get(MARKER) or get.get(PREV_MARKER) or \
+                self.show != 'all' or self.sort != DEFAULT_SORT or \
+                self.direction != DESC or self.project or self.name or \
+                self.stack:
+            return None
+        return utils.get_page_size(self.request) + 1
 
     def _snapshot_key(self):
         user = self.request.user
@@ -379,8 +394,10 @@ class InventoryView(tables.DataTableView):
             if kept is not None:
                 self.read_at, inv = kept
                 return inv
-        inv = self.load_inventory()
+        inv = self.load_inventory(self._newest())
         self.read_at = timeutils.utcnow(with_timezone=True)
+        if getattr(inv.servers, 'partial', False):
+            return inv    # the pager walks a whole list, not this one
         try:
             cache.set(key, (self.read_at, inv), SNAPSHOT_SECONDS)
         except Exception as e:   # a cache backend refusing a large value

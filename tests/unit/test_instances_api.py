@@ -83,7 +83,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self._mock()
         inv = instances_api.admin_inventory(self.request)
         rows = {r.id: r for r in inv.rows}
-        self.mock_server_list.assert_called_once_with(self.request, True)
+        self.mock_server_list.assert_called_once_with(self.request, True, None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
         self.assertEqual('local', rows['loc'].where)
@@ -171,7 +171,8 @@ class ProjectInventoryTests(test.TestCase):
         inv = instances_api.project_inventory(self.request)
         self.mock_server_stacks.assert_called_once_with(self.request, False)
         self.assertEqual('shop', inv.rows[0].stack)
-        self.mock_server_list.assert_called_once_with(self.request, False)
+        self.mock_server_list.assert_called_once_with(
+            self.request, False, None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', project)
         self.assertEqual(['mine'], [r.id for r in inv.rows])

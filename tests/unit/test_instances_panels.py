@@ -33,6 +33,7 @@ from burst_core.tags import TAG_INSTANCE
 from burst_core.tags import TAG_PROJECT
 from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.api import servers as servers_api
 
 ADMIN_URL = reverse('horizon:admin:burst_instances:index')
 PROJECT_URL = reverse('horizon:project:burst_instances:index')
@@ -161,7 +162,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest())
+            test.IsHttpRequest(), 21)   # the newest: a page and one
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -401,6 +402,39 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertEqual(3, self.mock_admin_inventory.call_count)
 
     @test.create_mocks(ADMIN_MOCKS)
+    def test_only_the_plain_first_page_may_read_the_newest(self):
+        for query in ('?show=ec2', '?sort=cost', '?sort=created&dir=asc',
+                      '?name=web', '?project=other', '?stack=shop',
+                      '?marker=' + E1):
+            self.mock_admin_inventory.reset_mock()
+            cache.clear()
+            self._get(query)
+            self.mock_admin_inventory.assert_called_once_with(
+                test.IsHttpRequest(), None)   # every server
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_partial_first_page_says_so_and_is_no_pager_snapshot(self):
+        uuids = ['55555555-0000-0000-0000-00000000000%d' % i
+                 for i in range(3)]
+        rows = _join([_server(u, 'n%d' % i, hours_ago=i)
+                      for i, u in enumerate(uuids)], [])
+        partial = servers_api.Servers([], None, NOW, full=False,
+                                      partial=True)
+        with override_settings(API_RESULT_PAGE_SIZE=2):
+            res = self._get(rows=rows, servers=partial)
+            self.mock_admin_inventory.assert_called_once_with(
+                test.IsHttpRequest(), 3)
+            self.assertEqual(uuids[:2], _ids(res))
+            self.assertContains(res, 'burst-servers-partial')
+            self.assertContains(res, "The newest instances only")
+            # The next page reads again (the whole list by then), not
+            # from a snapshot of the partial one.
+            res = self._get('?marker=' + uuids[1], rows=rows)
+            self.assertEqual(2, self.mock_admin_inventory.call_count)
+            self.assertEqual(uuids[2:], _ids(res))
+            self.assertNotContains(res, 'burst-servers-partial')
+
+    @test.create_mocks(ADMIN_MOCKS)
     def test_bad_parameters_fall_back_with_messages(self):
         res = self._get('?show=nope&sort=bogus&dir=up&marker=gone')
         self.assertEqual(200, res.status_code)
@@ -625,7 +659,7 @@ class ProjectIndexTests(test.TestCase):
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertMessageCount(res, warning=0, error=0)
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest())
+            test.IsHttpRequest(), 21)   # the newest: a page and one
         self.assertEqual([E1, E2, L1], _ids(res))
         for text in ('db-local', 'web-burst', 'i-0e1', 't3.small',
                      'us-east-1a', '54.1.2.3', 'running', 'i-0e2',

@@ -22,6 +22,7 @@ from oslo_utils import timeutils
 
 from openstack_dashboard.test import helpers as test
 
+from burst_dashboard.api import kept
 from burst_dashboard.api import servers as servers_api
 from tests.unit import factories
 
@@ -34,6 +35,7 @@ class FakeNova(object):
     def __init__(self):
         self.servers = {}
         self.calls = []
+        self.newest = []
 
     def put(self, server, at):
         self.servers[server['id']] = (dict(server), at)
@@ -42,8 +44,13 @@ class FakeNova(object):
         server, _at = self.servers[uid]
         self.servers[uid] = (dict(server, status='DELETED'), at)
 
-    def list(self, request, search_opts):
+    def list(self, request, search_opts, newest=None):
         self.calls.append(dict(search_opts))
+        if newest:
+            self.newest.append(newest)
+            return [servers_api._trim(s) for s, at in sorted(
+                self.servers.values(), key=lambda v: v[1],
+                reverse=True)][:newest]
         since = search_opts.get('changes-since')
         since = since and datetime.datetime.fromisoformat(since)
         out = []
@@ -114,13 +121,58 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(0, third.changed)
 
     @override_settings(BURST_DASHBOARD={'servers_max_age': 60})
-    def test_too_old_to_trust_reads_everything(self):
+    def test_too_old_to_trust_is_read_again_behind_the_page(self):
         self.nova.put(factories.server('s0'), T0)
         servers_api.server_list(self.request, True)
         self._tick(61)
+        self.nova.put(factories.server('s1'), self.now)
+        # The page: at once, from what is kept and the changes...
         again = servers_api.server_list(self.request, True)
-        self.assertTrue(again.full)
-        self.assertEqual(self.now, again.full_at)
+        self.assertFalse(again.full)
+        self.assertEqual(['s0', 's1'], self._ids(again))
+        self.assertEqual(T0, again.full_at)
+        # ... and every server read again behind it, kept for the next.
+        kept.wait_for_background()
+        self.assertNotIn('changes-since', self.nova.calls[-1])
+        self.assertEqual(3, len(self.nova.calls))
+        self._tick(1)
+        third = servers_api.server_list(self.request, True)
+        self.assertEqual(self.now - datetime.timedelta(seconds=1),
+                         third.full_at)
+        self.assertEqual(['s0', 's1'], self._ids(third))
+
+    def test_cold_newest_now_and_everything_behind(self):
+        for i in range(5):
+            self.nova.put(factories.server('s%d' % i), T0)
+        first = servers_api.server_list(self.request, True, newest=2)
+        self.assertTrue(first.partial)
+        self.assertEqual(2, len(first.servers))
+        self.assertEqual({'all_tenants': True}, self.nova.calls[0])
+        self.assertEqual(2, self.nova.newest[0])
+        kept.wait_for_background()
+        self.assertEqual(2, len(self.nova.calls))    # and the full read
+        self._tick(5)
+        second = servers_api.server_list(self.request, True, newest=2)
+        self.assertFalse(second.partial)
+        self.assertEqual(['s0', 's1', 's2', 's3', 's4'], self._ids(second))
+        self.assertIn('changes-since', self.nova.calls[-1])
+
+    def test_one_background_read_at_a_time_across_workers(self):
+        self.nova.put(factories.server('s0'), T0)
+        # Another worker (or replica) holds the lock: nothing started
+        # here, the page is still the newest.
+        cache.add(servers_api._key('all') + ':reading', 1)
+        first = servers_api.server_list(self.request, True, newest=2)
+        self.assertTrue(first.partial)
+        kept.wait_for_background()
+        self.assertEqual(1, len(self.nova.calls))
+
+    def test_cold_newest_without_a_cache_reads_everything(self):
+        self.nova.put(factories.server('s0'), T0)
+        with mock.patch.object(cache, 'add', side_effect=OSError('down')):
+            result = servers_api.server_list(self.request, True, newest=2)
+        self.assertFalse(result.partial)
+        self.assertTrue(result.full)
 
     def test_scopes_never_mix(self):
         self.nova.put(factories.server('mine', project='p1'), T0)

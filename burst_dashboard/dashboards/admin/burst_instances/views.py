@@ -32,8 +32,8 @@ class IndexView(base.InventoryView):
     page_title = _("Burst Instances")
     filter_fields = (base.NAME, base.PROJECT, base.STACK)
 
-    def load_inventory(self):
-        return instances_api.admin_inventory(self.request)
+    def load_inventory(self, newest=None):
+        return instances_api.admin_inventory(self.request, newest)
 
     def _warn(self, inv):
         super()._warn(inv)

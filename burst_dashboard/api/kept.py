@@ -1,0 +1,96 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Reads kept in the cache every Horizon worker and replica shares
+(memcached in production), and read afresh behind the pages.
+
+A page does not wait for a long read it can do without: when what is kept
+is too old, the page is served from it (and says how old it is) while one
+worker -- one across every process and replica, locked with the cache's
+atomic ``add`` -- reads it afresh in the background and keeps the result
+for the next load.
+
+A cache that cannot be read or written is logged and treated as empty:
+the pages then read everything themselves, as without a cache.
+"""
+from concurrent import futures
+import logging
+
+from django.core.cache import cache
+
+LOG = logging.getLogger(__name__)
+
+# A background read holds its lock at most this long (a worker killed
+# half-way frees it then).
+LOCK_SECONDS = 300
+# Background reads run one at a time per Horizon process: they are the
+# slow full reads a page was spared, and must not crowd out the pages.
+_BACKGROUND = futures.ThreadPoolExecutor(
+    max_workers=1, thread_name_prefix='burst-background-read')
+
+
+def get(key):
+    """What is kept under ``key``, or None (nothing, or the cache away)."""
+    try:
+        return cache.get(key)
+    except Exception as e:   # memcached away, or an entry from elsewhere
+        LOG.warning('%s not read from the cache: %s', key, e)
+        return None
+
+
+def put(key, value, seconds):
+    """Keep ``value`` under ``key``; False (logged) when the cache refuses
+    it (too large, or away)."""
+    try:
+        cache.set(key, value, seconds)
+        return True
+    except Exception as e:
+        LOG.warning('%s not kept in the cache: %s', key, e)
+        return False
+
+
+def _lock(key):
+    return key + ':reading'
+
+
+def in_background(key, read):
+    """Run ``read()`` in the background unless a worker anywhere is already
+    reading ``key``. True when a read is under way (this one or
+    another's), False when the cache cannot lock (nothing was started:
+    the caller reads for itself)."""
+    lock = _lock(key)
+    try:
+        if not cache.add(lock, 1, LOCK_SECONDS):
+            return True          # another worker is reading it
+    except Exception as e:
+        LOG.warning('%s: no background read (cache away): %s', key, e)
+        return False
+
+    def run():
+        try:
+            read()
+        except Exception as e:
+            LOG.warning('Background read of %s failed: %s', key, e)
+        finally:
+            try:
+                cache.delete(lock)
+            except Exception as e:
+                LOG.warning('%s: lock not released (it expires in %d s): '
+                            '%s', key, LOCK_SECONDS, e)
+    _BACKGROUND.submit(run)
+    return True
+
+
+def wait_for_background(timeout=60):
+    """Block until the background reads submitted so far have run (tests,
+    benchmarks)."""
+    futures.wait([_BACKGROUND.submit(lambda: None)], timeout=timeout)
