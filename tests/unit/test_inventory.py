@@ -60,6 +60,20 @@ def test_join_on_the_instance_id_tag():
     assert b.ec2.cost_so_far == pytest.approx(0.0416)
 
 
+def test_some_servers_only_make_no_orphans():
+    """A partial list (the newest servers, a cold first page): an EC2
+    instance of a server not in it is left out, not called an orphan; the
+    listed servers are joined as always."""
+    servers = [server('b', host='ec2-us-east-1')]
+    described = [ec2('i-b', uuid='b'), ec2('i-old', uuid='older'),
+                 ec2('i-n', uuid=None)]
+    rows = {r.id: r for r in inventory.join(
+        servers, described, 'us-east-1', PRICES, NOW,
+        burst_hosts=frozenset({'ec2-us-east-1'}), all_servers=False)}
+    assert list(rows) == ['b'] and rows['b'].ec2.instance_id == 'i-b'
+    assert set(join(servers, described)) == {'b', 'i-old', 'i-n'}
+
+
 def test_nova_instance_whose_ec2_instance_is_gone():
     rows = join([server('b', host='ec2-us-east-1'),
                  server('c', host='ec2-us-east-1', status='SHUTOFF',
