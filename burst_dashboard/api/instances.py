@@ -308,6 +308,7 @@ class Inventory:
     stack_error: str = None     # why the stacks are not known
     servers: object = None      # servers_api.Servers: how fresh they are
     described: object = None    # Described: when EC2 was read
+    pool_at: object = None      # when Placement's usages were read
 
 
 def _now():
@@ -331,21 +332,33 @@ def _read_pool(request):
     return found
 
 
-def private_pool(request):
+def private_pool(request, wait=True):
     """(policy.Host of every compute node, when Placement was read): kept
     for every worker, read again behind the page once older than
-    ``pool_max_age`` (30 s); read now when nothing is kept."""
+    ``pool_max_age`` (30 s). Nothing kept: read now, or with ``wait``
+    False read behind the page and None returned."""
     found = kept.get(POOL_KEY)
     if found is None:
+        if not wait and kept.in_background(
+                POOL_KEY, lambda: _read_pool(request)):
+            return None
         return _read_pool(request)
     if (_now() - found[1]).total_seconds() >= pool_max_age():
         kept.in_background(POOL_KEY, lambda: _read_pool(request))
     return found
 
 
-def _hosts(request):
-    found = _or_none(private_pool, 'the private pool', request)
-    return found[0] if found else None
+POOL_PENDING = 'pending'
+
+
+def _pool(request, wait):
+    """(hosts, read at); (None, None) when Placement could not be read,
+    (POOL_PENDING, None) while it is read behind the page."""
+    try:
+        return private_pool(request, wait) or (POOL_PENDING, None)
+    except Exception as e:
+        LOG.warning('Could not read the private pool: %s', e)
+        return None, None
 
 
 @profiler.trace
@@ -355,12 +368,14 @@ def admin_inventory(request, newest=None):
     partial list has no orphans and no repatriation candidates)."""
     region = region_name()
     (state, policy_error), (servers, found, ec2_error, outage), \
-        projects, hosts, zones, (stacks, stack_error) = \
+        projects, (hosts, pool_at), zones, (stacks, stack_error) = \
         burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
             (_servers_and_ec2, [request, region, True, None, newest]),
             (project_names, [request]),
-            (_hosts, [request]),
+            # A cold first page has no repatriation candidates: the pool
+            # is read behind it.
+            (_pool, [request, newest is None]),
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
             (_stacks_or_error, [request, True]))
@@ -384,12 +399,17 @@ def admin_inventory(request, newest=None):
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
                        stack_error=stack_error, servers=servers,
-                       described=found)
+                       described=found, pool_at=pool_at)
     if state is None or servers.partial:
         return result
     if hosts is None:
         result.repatriation_error = _(
             "Placement could not be read: no repatriation candidates.")
+        return result
+    if hosts == POOL_PENDING:
+        result.repatriation_error = _(
+            "The private pool's usages are being read from Placement: "
+            "repatriation candidates on the next load.")
         return result
     if state.errors:
         result.repatriation_error = _(

@@ -236,3 +236,82 @@ def test_what_changed_is_seen_on_the_next_load(horizon_request,
     assert s.id not in {x['id'] for x in gone.servers}
     assert s.id not in {r.id for r in
                         instances.project_inventory(member_request).rows}
+
+
+def test_ec2_kept_and_described_again_for_what_changed(
+        horizon_request, member_request, demo_conn, ec2, servers, orphans):
+    """EC2 is described in full once, then each load describes only the
+    instances of the servers Nova updated (a stop, a delete) and those the
+    kept list holds for no listed server: the states and a delete show on
+    the next load, with no orphan flagged for the deleted server. What
+    changed in EC2 alone (an orphan made in moto) shows once the full
+    describe behind the page has run (``ec2_max_age``)."""
+    from burst_dashboard.api import kept
+    burst = servers('ec2.small')
+    gone = servers('ec2.small')
+    first = instances.admin_inventory(horizon_request)
+    full_at = first.described.full_at
+    assert full_at is not None and first.described.targeted == 0
+    assert {r.id: r.ec2.state for r in first.rows
+            if r.id in (burst.id, gone.id)} == {burst.id: 'running',
+                                                gone.id: 'running'}
+    demo_conn.compute.stop_server(burst)
+    demo_conn.compute.wait_for_server(burst, status='SHUTOFF', wait=120)
+    demo_conn.compute.delete_server(gone)
+    helpers.wait_gone(demo_conn, gone, wait=120)
+    orphan = orphans(member_request.user.project_id, 'made-behind-nova')
+
+    second = instances.admin_inventory(horizon_request)
+    rows = {r.id: r for r in second.rows}
+    assert second.described.full_at == full_at       # not read in full
+    assert second.described.targeted >= 2
+    assert rows[burst.id].ec2.state == 'stopped'
+    assert rows[burst.id].drift == []
+    assert gone.id not in rows
+    assert not [r for r in second.rows
+                if r.ec2 and r.ec2.tags.get('openstack:instance-id') ==
+                gone.id], 'the deleted server\'s instance listed'
+    assert orphan not in rows                        # EC2 alone: later
+    mine = instances.project_inventory(member_request)
+    assert {r.id: r.ec2.state for r in mine.rows if r.id == burst.id} == \
+        {burst.id: 'stopped'}
+
+    with override_settings(BURST_DASHBOARD=dict(
+            settings_of(horizon_request), ec2_max_age=0)):
+        instances.admin_inventory(horizon_request)    # starts it
+        kept.wait_for_background()
+        third = instances.admin_inventory(horizon_request)
+    assert third.described.full_at > full_at
+    assert orphan in {r.id for r in third.rows}
+
+
+def settings_of(request):
+    from django.conf import settings
+    return dict(settings.BURST_DASHBOARD)
+
+
+def test_cold_first_page_reads_the_newest_and_the_rest_behind(
+        horizon_request, admin_conn, servers, orphans, member_request):
+    """Nothing kept: the plain first page reads only Nova's newest servers
+    (and the EC2 instances of those), flags no orphan from so partial a
+    list, and the full reads run behind it: the next load has every
+    server, and the orphan."""
+    from burst_dashboard.api import kept
+    older = servers('m1.tiny')
+    newest = servers('ec2.small')
+    orphan = orphans(member_request.user.project_id, 'partial-orphan')
+    total = len(list(admin_conn.compute.servers(all_projects=True)))
+    assert total > 2
+    cold = instances.admin_inventory(horizon_request, 1)
+    assert cold.servers.partial
+    rows = {r.id: r for r in cold.rows}
+    assert list(rows) == [newest.id]
+    assert rows[newest.id].ec2 and rows[newest.id].ec2.state == 'running'
+    assert not [r for r in cold.rows if r.is_orphan]
+    assert cold.described.full_at is None
+    kept.wait_for_background()
+    warm = instances.admin_inventory(horizon_request, 1)
+    assert not warm.servers.partial
+    ids = {r.id for r in warm.rows}
+    assert {older.id, newest.id, orphan} <= ids
+    assert len(warm.servers.servers) == total

@@ -266,3 +266,12 @@ class PrivatePoolTests(test.TestCase):
         self.assertEqual(2, self.reads)
         self.assertEqual((['hosts read 2'], self.now),
                          instances_api.private_pool(self.request))
+
+    def test_a_cold_first_page_reads_it_behind(self):
+        self.assertIsNone(instances_api.private_pool(self.request,
+                                                     wait=False))
+        kept.wait_for_background()
+        self.assertEqual(1, self.reads)
+        self.assertEqual((['hosts read 1'], T0),
+                         instances_api.private_pool(self.request,
+                                                    wait=False))
