@@ -14,12 +14,16 @@
 on the same local cloud with at least 50 hypervisors.
 
     .venv/bin/python -m benchmarks.capacity_page [--nodes 50] [--runs 7]
+        [--host bench] [--keep]
 
-Starts one extra nova-compute ("bench") standing for --nodes fake
-hypervisors (MultiNodeFakeDriver), logs into Horizon as admin, then loads
-both pages in turn. Prints the median render time of each, their ratio,
-and the backend requests each page made (access-log lines of Keystone,
-Nova, Placement, Glance, Neutron and the EC2 endpoint, median over runs).
+Starts one extra nova-compute (--host, "bench") standing for --nodes fake
+hypervisors (MultiNodeFakeDriver); with another host name it runs
+beside the "bench" compute an instances benchmark left with --keep
+(200 hypervisors in all: --host bench2 --nodes 150). Logs into Horizon
+as admin, then loads both pages in turn. Prints the median render time
+of each, their ratio, and the backend requests each page made
+(access-log lines of Keystone, Nova, Placement, Glance, Neutron and the
+EC2 endpoint, median over runs).
 The extra compute is stopped and its services deleted at the end unless
 --keep.
 """
@@ -84,20 +88,20 @@ def login(user='admin'):
     return s
 
 
-def start_bench(conn, nodes):
-    apis.start_compute('bench', nodes=nodes)
-    want = {'bench-%02d' % i for i in range(1, nodes + 1)}
-    procs.wait_for('nova-compute-bench', lambda: want <= {
+def start_bench(conn, nodes, host='bench'):
+    apis.start_compute(host, nodes=nodes)
+    want = {'%s-%02d' % (host, i) for i in range(1, nodes + 1)}
+    procs.wait_for('nova-compute-' + host, lambda: want <= {
         p.name for p in conn.placement.resource_providers()}, 300,
         interval=2)
     apis.discover_hosts()
-    procs.wait_for('nova-compute-bench', lambda: want <= {
+    procs.wait_for('nova-compute-' + host, lambda: want <= {
         h.name for h in conn.compute.hypervisors()}, 120, interval=2)
 
 
-def stop_bench(conn):
-    procs.stop('nova-compute-bench')
-    for svc in conn.compute.services(binary='nova-compute', host='bench'):
+def stop_bench(conn, host='bench'):
+    procs.stop('nova-compute-' + host)
+    for svc in conn.compute.services(binary='nova-compute', host=host):
         conn.compute.delete_service(svc)
 
 
@@ -105,10 +109,11 @@ def main():
     p = argparse.ArgumentParser(description=__doc__)
     p.add_argument('--nodes', type=int, default=50)
     p.add_argument('--runs', type=int, default=7)
+    p.add_argument('--host', default='bench')
     p.add_argument('--keep', action='store_true')
     args = p.parse_args()
     conn = seed.admin_conn()
-    start_bench(conn, args.nodes)
+    start_bench(conn, args.nodes, args.host)
     try:
         hypervisors = len(list(conn.compute.hypervisors()))
         session = login()
@@ -136,7 +141,7 @@ def main():
               % (med['capacity'] / med['hypervisors']))
     finally:
         if not args.keep:
-            stop_bench(conn)
+            stop_bench(conn, args.host)
 
 
 if __name__ == '__main__':
