@@ -92,3 +92,17 @@ def listed(servers):
     from burst_dashboard.api import servers as servers_api
     now = timeutils.utcnow(with_timezone=True)
     return servers_api.Servers(list(servers), now, now)
+
+
+def clock_and_patches(test, *patches):
+    """Start ``patches`` (undone after ``test``) and make oslo's
+    ``timeutils.utcnow`` answer ``test.now``, which the test moves."""
+    from unittest import mock
+
+    from oslo_utils import timeutils
+    patches += (mock.patch.object(
+        timeutils, 'utcnow',
+        side_effect=lambda with_timezone=False: test.now),)
+    for p in patches:
+        p.start()
+        test.addCleanup(p.stop)

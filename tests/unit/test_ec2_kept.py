@@ -17,7 +17,6 @@ import datetime
 from unittest import mock
 
 from django.test.utils import override_settings
-from oslo_utils import timeutils
 
 from openstack_dashboard.test import helpers as test
 
@@ -72,15 +71,8 @@ class DescribedTests(test.TestCase):
         super().setUp()
         self.ec2 = FakeEC2()
         self.now = T0
-        patches = [
-            mock.patch.object(instances_api, 'ec2_describe',
-                              side_effect=self.ec2.describe),
-            mock.patch.object(timeutils, 'utcnow',
-                              side_effect=lambda with_timezone=False:
-                              self.now)]
-        for p in patches:
-            p.start()
-            self.addCleanup(p.stop)
+        factories.clock_and_patches(self, mock.patch.object(
+            instances_api, 'ec2_describe', side_effect=self.ec2.describe))
         self.servers = {}
 
     def _tick(self, seconds):
@@ -242,15 +234,9 @@ class PrivatePoolTests(test.TestCase):
         def compute_hosts(request):
             self.reads += 1
             return ['hosts read %d' % self.reads]
-        patches = [
-            mock.patch.object(instances_api.burst_api, 'compute_hosts',
-                              side_effect=compute_hosts),
-            mock.patch.object(timeutils, 'utcnow',
-                              side_effect=lambda with_timezone=False:
-                              self.now)]
-        for p in patches:
-            p.start()
-            self.addCleanup(p.stop)
+        factories.clock_and_patches(self, mock.patch.object(
+            instances_api.burst_api, 'compute_hosts',
+            side_effect=compute_hosts))
 
     def test_kept_then_read_again_behind_the_page(self):
         self.assertEqual((['hosts read 1'], T0),

@@ -18,7 +18,6 @@ from unittest import mock
 
 from django.core.cache import cache
 from django.test.utils import override_settings
-from oslo_utils import timeutils
 
 from openstack_dashboard.test import helpers as test
 
@@ -73,15 +72,8 @@ class ServersCacheTests(test.TestCase):
         cache.clear()
         self.nova = FakeNova()
         self.now = T0
-        patches = [
-            mock.patch.object(servers_api, 'list_servers',
-                              side_effect=self.nova.list),
-            mock.patch.object(timeutils, 'utcnow',
-                              side_effect=lambda with_timezone=False:
-                              self.now)]
-        for p in patches:
-            p.start()
-            self.addCleanup(p.stop)
+        factories.clock_and_patches(self, mock.patch.object(
+            servers_api, 'list_servers', side_effect=self.nova.list))
         self.addCleanup(cache.clear)
 
     def _ids(self, result):
