@@ -24,6 +24,8 @@ the pages then read everything themselves, as without a cache.
 """
 from concurrent import futures
 import logging
+import pickle
+import zlib
 
 from django.core.cache import cache
 
@@ -56,6 +58,27 @@ def put(key, value, seconds):
     except Exception as e:
         LOG.warning('%s not kept in the cache: %s', key, e)
         return False
+
+
+def put_compressed(key, value, seconds):
+    """:func:`put` of ``value`` pickled and compressed: a large list (the
+    pager's snapshot of 5,000 rows, 1.4 MB pickled) stays under
+    memcached's 1 MB an item."""
+    return put(key, zlib.compress(pickle.dumps(value,
+                                               pickle.HIGHEST_PROTOCOL)),
+               seconds)
+
+
+def get_compressed(key):
+    """What :func:`put_compressed` kept, or None."""
+    blob = get(key)
+    if blob is None:
+        return None
+    try:
+        return pickle.loads(zlib.decompress(blob))
+    except Exception as e:    # an entry of another version
+        LOG.warning('%s not readable: %s', key, e)
+        return None
 
 
 def _lock(key):

@@ -23,7 +23,6 @@ import hashlib
 import logging
 from urllib import parse
 
-from django.core.cache import cache
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.html import format_html_join
@@ -43,6 +42,7 @@ from burst_core.i18n import Message
 from burst_core import inventory
 from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import ec2 as ec2_api
+from burst_dashboard.api import kept
 from burst_dashboard import i18n
 
 LOG = logging.getLogger(__name__)
@@ -390,18 +390,15 @@ class InventoryView(tables.DataTableView):
         Keystone token: nobody pages through anyone else's list."""
         key = self._snapshot_key()
         if self.request.GET.get(MARKER) or self.request.GET.get(PREV_MARKER):
-            kept = cache.get(key)
-            if kept is not None:
-                self.read_at, inv = kept
+            found = kept.get_compressed(key)
+            if found is not None:
+                self.read_at, inv = found
                 return inv
         inv = self.load_inventory(self._newest())
         self.read_at = timeutils.utcnow(with_timezone=True)
         if getattr(inv.servers, 'partial', False):
             return inv    # the pager walks a whole list, not this one
-        try:
-            cache.set(key, (self.read_at, inv), SNAPSHOT_SECONDS)
-        except Exception as e:   # a cache backend refusing a large value
-            LOG.warning('Instances list not kept for the pager: %s', e)
+        kept.put_compressed(key, (self.read_at, inv), SNAPSHOT_SECONDS)
         return inv
 
     def visible_rows(self, inv):
