@@ -218,8 +218,10 @@ def described(request, region, servers, project_id=None):
     listed = {s['id'] for s in servers.servers}
     uuids = {s['id'] for s in servers.servers
              if (inventory.parse_time(s.get('updated')) or began) >= since}
-    ids = {i['InstanceId'] for i in found.instances
-           if tags.tags_dict(i).get(TAG_INSTANCE) not in listed}
+    # A partial list (the newest servers) says nothing of the others'.
+    ids = set() if servers.partial else {
+        i['InstanceId'] for i in found.instances
+        if tags.tags_dict(i).get(TAG_INSTANCE) not in listed}
     if len(uuids) + len(ids) > EC2_TARGETED_MAX:
         return _full_describe(request, region, project_id)
     fresh = _targeted(request, region, project_id, uuids, ids) \
