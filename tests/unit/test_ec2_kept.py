@@ -221,6 +221,17 @@ class DescribedTests(test.TestCase):
         self.assertNotIn('NetworkInterfaces', item)
         self.assertEqual({'Name': 'running'}, item['State'])
 
+    def test_a_partial_list_with_ec2_kept_asks_for_its_servers_only(self):
+        self._put('s1', 'i-1')
+        self._put('s2', 'i-2')
+        self._described()
+        self._tick(20)
+        self.servers.pop('s2')
+        self.servers['s1'] = _server('s1', self.now)
+        found = self._described(partial=True)
+        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
+        self.assertEqual({'i-1', 'i-2'}, set(self._states(found)))
+
 
 class PrivatePoolTests(test.TestCase):
     """The private pool (a Placement read per compute node) for the
@@ -261,14 +272,3 @@ class PrivatePoolTests(test.TestCase):
         self.assertEqual((['hosts read 1'], T0),
                          instances_api.private_pool(self.request,
                                                     wait=False))
-
-    def test_a_partial_list_with_ec2_kept_asks_for_its_servers_only(self):
-        self._put('s1', 'i-1')
-        self._put('s2', 'i-2')
-        self._described()
-        self._tick(20)
-        self.servers.pop('s2')
-        self.servers['s1'] = _server('s1', self.now)
-        found = self._described(partial=True)
-        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
-        self.assertEqual({'i-1', 'i-2'}, set(self._states(found)))
