@@ -54,6 +54,9 @@ DEFAULT_VCPU_QUOTA = 64
 DEFAULT_MANAGED_BY = 'openstack-burst'
 CONNECT_TIMEOUT = 2
 READ_TIMEOUT = 5
+# A read no page waits for (a whole region described behind the pages)
+# may take this long before it counts as EC2 not answering.
+BACKGROUND_READ_TIMEOUT = 30
 MAX_ATTEMPTS = 2
 # Back-off from an endpoint that did not answer (BURST_DASHBOARD['ec2']
 # 'backoff' and 'max_backoff', seconds): the first wait, doubled after each
@@ -81,12 +84,12 @@ def configured_vcpu_quota():
     return int(ec2_settings().get('vcpu_quota', DEFAULT_VCPU_QUOTA))
 
 
-def client_config():
+def client_config(read_timeout=READ_TIMEOUT):
     """Short timeouts and few retries: a page must not hang on EC2. A read
     timeout is not retried (see :func:`_no_retry_after_read_timeout`), so
-    a call takes at most about READ_TIMEOUT (one attempt) or twice
+    a call takes at most about ``read_timeout`` (one attempt) or twice
     CONNECT_TIMEOUT plus botocore's retry delay (connection failures)."""
-    return client.client_config(CONNECT_TIMEOUT, READ_TIMEOUT, MAX_ATTEMPTS,
+    return client.client_config(CONNECT_TIMEOUT, read_timeout, MAX_ATTEMPTS,
                                 'burst-dashboard')
 
 
@@ -110,20 +113,22 @@ _CLIENTS = {}
 _CLIENTS_LOCK = threading.Lock()
 
 
-def client_for(service, region=None, endpoint_url=None):
+def client_for(service, region=None, endpoint_url=None,
+               read_timeout=READ_TIMEOUT):
     """A boto3 client for ``service`` with the dashboard's settings, made
     once per process and shared: boto3 clients are thread-safe, and making
     one costs a fraction of a second of CPU (EC2's model alone has
     hundreds of operations) that every page would otherwise pay. Made
     anew when ``BURST_DASHBOARD['ec2']`` changes."""
     conf = ec2_settings()
-    key = (service, region, endpoint_url,
+    key = (service, region, endpoint_url, read_timeout,
            tuple(sorted((k, str(v)) for k, v in conf.items())))
     with _CLIENTS_LOCK:
         made = _CLIENTS.get(key)
         if made is None:
             made = session(region).client(
-                service, endpoint_url=endpoint_url, config=client_config())
+                service, endpoint_url=endpoint_url,
+                config=client_config(read_timeout))
             _Guard(service, region or conf.get('region_name'),
                    endpoint_url).install(made)
             _CLIENTS[key] = made
@@ -135,9 +140,13 @@ def clear_clients():
         _CLIENTS.clear()
 
 
-def ec2_client(request, region=None):
+def ec2_client(request, region=None, background=False):
+    """The EC2 client; ``background``: for a read no page waits for, with
+    BACKGROUND_READ_TIMEOUT."""
     return client_for('ec2', region,
-                      ec2_settings().get('endpoint_url') or None)
+                      ec2_settings().get('endpoint_url') or None,
+                      BACKGROUND_READ_TIMEOUT if background else
+                      READ_TIMEOUT)
 
 
 def quotas_client(request, region=None):

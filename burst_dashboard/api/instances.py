@@ -84,11 +84,12 @@ def server_list(request, all_projects=False, newest=None):
 
 @profiler.trace
 def ec2_describe(request, region, project_id=None, instance_uuids=None,
-                 instance_ids=None):
+                 instance_ids=None, background=False):
     """This cloud's EC2 instances (tagged managed-by), not terminated; only
     those of one project when ``project_id`` is given, only those carrying
     one of ``instance_uuids`` (Nova instance IDs, in the tag the driver
-    set) or with one of ``instance_ids`` (EC2 IDs) when given."""
+    set) or with one of ``instance_ids`` (EC2 IDs) when given.
+    ``background``: no page waits for it (a longer read timeout)."""
     filters = [{'Name': 'tag:' + TAG_MANAGED_BY,
                 'Values': [ec2_api.managed_by()]},
                {'Name': 'instance-state-name',
@@ -101,7 +102,7 @@ def ec2_describe(request, region, project_id=None, instance_uuids=None,
                         'Values': list(instance_uuids)})
     if instance_ids is not None:
         filters.append({'Name': 'instance-id', 'Values': list(instance_ids)})
-    pages = ec2_api.ec2_client(request, region).get_paginator(
+    pages = ec2_api.ec2_client(request, region, background).get_paginator(
         'describe_instances').paginate(Filters=filters)
     return tags.described_instances(*pages)
 
@@ -167,10 +168,11 @@ def _keep_described(key, found):
         servers_api.CACHE_SECONDS)
 
 
-def _full_describe(request, region, project_id):
+def _full_describe(request, region, project_id, background=False):
     began = _now()
     found = Described([_trim_described(i) for i in ec2_describe(
-        request, region, project_id)], began, began)
+        request, region, project_id, **(
+            {'background': True} if background else {}))], began, began)
     _keep_described(_ec2_key(region, project_id), found)
     return found
 
@@ -210,7 +212,8 @@ def described(request, region, servers, project_id=None):
     found = _kept_described(key)
     if found is None:
         if servers.partial and kept.in_background(
-                key, lambda: _full_describe(request, region, project_id)):
+                key, lambda: _full_describe(request, region, project_id,
+                                            background=True)):
             return Described(_targeted(request, region, project_id, uuids={
                 s['id'] for s in servers.servers}), None, began)
         return _full_describe(request, region, project_id)
@@ -232,8 +235,8 @@ def described(request, region, servers, project_id=None):
                        targeted=len(uuids) + len(ids))
     _keep_described(key, result)
     if (began - found.full_at).total_seconds() >= ec2_max_age():
-        kept.in_background(
-            key, lambda: _full_describe(request, region, project_id))
+        kept.in_background(key, lambda: _full_describe(
+            request, region, project_id, background=True))
     return result
 
 
@@ -376,7 +379,7 @@ def admin_inventory(request, newest=None):
             (_servers_and_ec2, [request, region, True, None, newest]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
-            # is read behind it.
+            # is read behind it (or after, when the servers were kept).
             (_pool, [request, newest is None]),
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
@@ -404,14 +407,11 @@ def admin_inventory(request, newest=None):
                        described=found, pool_at=pool_at)
     if state is None or servers.partial:
         return result
+    if hosts == POOL_PENDING:    # the servers were kept, the pool was not
+        hosts, result.pool_at = _pool(request, True)
     if hosts is None:
         result.repatriation_error = _(
             "Placement could not be read: no repatriation candidates.")
-        return result
-    if hosts == POOL_PENDING:
-        result.repatriation_error = _(
-            "The private pool's usages are being read from Placement: "
-            "repatriation candidates on the next load.")
         return result
     if state.errors:
         result.repatriation_error = _(

@@ -17,7 +17,9 @@ A page does not wait for a long read it can do without: when what is kept
 is too old, the page is served from it (and says how old it is) while one
 worker -- one across every process and replica, locked with the cache's
 atomic ``add`` -- reads it afresh in the background and keeps the result
-for the next load.
+for the next load. The read starts once the page has been sent (Django's
+``request_finished``), so that it does not slow the page that asked for
+it: a full server list keeps Nova busy for seconds.
 
 A cache that cannot be read or written is logged and treated as empty:
 the pages then read everything themselves, as without a cache.
@@ -25,9 +27,11 @@ the pages then read everything themselves, as without a cache.
 from concurrent import futures
 import logging
 import pickle
+import threading
 import zlib
 
 from django.core.cache import cache
+from django.core import signals
 
 LOG = logging.getLogger(__name__)
 
@@ -38,6 +42,24 @@ LOCK_SECONDS = 300
 # slow full reads a page was spared, and must not crowd out the pages.
 _BACKGROUND = futures.ThreadPoolExecutor(
     max_workers=1, thread_name_prefix='burst-background-read')
+# Reads asked for by pages still being served: started when a request of
+# this process finishes.
+_PENDING = []
+_PENDING_LOCK = threading.Lock()
+
+
+def start_pending(**kwargs):
+    """Start the reads pages asked for (connected to ``request_finished``;
+    outside a request, :func:`wait_for_background` calls it)."""
+    with _PENDING_LOCK:
+        jobs = list(_PENDING)
+        del _PENDING[:]
+    for job in jobs:
+        _BACKGROUND.submit(job)
+
+
+signals.request_finished.connect(start_pending,
+                                 dispatch_uid='burst-kept-start-pending')
 
 
 def get(key):
@@ -109,11 +131,20 @@ def in_background(key, read):
             except Exception as e:
                 LOG.warning('%s: lock not released (it expires in %d s): '
                             '%s', key, LOCK_SECONDS, e)
-    _BACKGROUND.submit(run)
+    with _PENDING_LOCK:
+        _PENDING.append(run)
     return True
 
 
 def wait_for_background(timeout=60):
-    """Block until the background reads submitted so far have run (tests,
+    """Start the reads asked for and block until they have run (tests,
     benchmarks)."""
+    start_pending()
     futures.wait([_BACKGROUND.submit(lambda: None)], timeout=timeout)
+
+
+def forget_pending():
+    """Drop the reads asked for but not started (a test's, once its
+    mocks are gone)."""
+    with _PENDING_LOCK:
+        del _PENDING[:]

@@ -22,5 +22,6 @@ def _nothing_kept():
     cache.clear()
     yield
     from burst_dashboard.api import kept
+    kept.forget_pending()           # the test's mocks are gone
     kept.wait_for_background()
     cache.clear()

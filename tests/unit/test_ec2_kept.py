@@ -35,14 +35,16 @@ class FakeEC2(object):
     def __init__(self):
         self.instances = {}
         self.calls = []
+        self.background = []
 
     def put(self, iid, uuid=None, state='running', project='p1'):
         self.instances[iid] = factories.ec2(iid, uuid, state=state,
                                             project=project)
 
     def describe(self, request, region, project_id=None,
-                 instance_uuids=None, instance_ids=None):
+                 instance_uuids=None, instance_ids=None, background=False):
         self.calls.append((project_id, instance_uuids, instance_ids))
+        self.background.append(background)
         out = []
         for i in self.instances.values():
             tag = {t['Key']: t['Value'] for t in i['Tags']}
@@ -158,6 +160,8 @@ class DescribedTests(test.TestCase):
         self.assertEqual({'i-1': 'running'}, self._states(stale))
         kept.wait_for_background()
         self.assertEqual((None, None, None), self.ec2.calls[-1])
+        # No page waits for it: EC2's longer read timeout.
+        self.assertEqual([False, True], self.ec2.background)
         self._tick(1)
         fresh = self._described()
         self.assertEqual({'i-1': 'stopped'}, self._states(fresh))

@@ -17,6 +17,7 @@ import datetime
 from unittest import mock
 
 from django.core.cache import cache
+from django.core import signals
 from django.test.utils import override_settings
 
 from openstack_dashboard.test import helpers as test
@@ -141,6 +142,10 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(2, len(first.servers))
         self.assertEqual({'all_tenants': True}, self.nova.calls[0])
         self.assertEqual(2, self.nova.newest[0])
+        # The full read waits for the page to be sent.
+        self.assertEqual(1, len(kept._PENDING))
+        signals.request_finished.send(sender=self.__class__)
+        self.assertEqual([], kept._PENDING)
         kept.wait_for_background()
         self.assertEqual(2, len(self.nova.calls))    # and the full read
         self._tick(5)
