@@ -28,6 +28,7 @@ import json
 import logging
 import zlib
 
+from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
 from oslo_utils import timeutils
 
@@ -100,11 +101,23 @@ def ec2_describe(request, region, project_id=None, instance_uuids=None,
     if instance_uuids is not None:
         filters.append({'Name': 'tag:' + TAG_INSTANCE,
                         'Values': list(instance_uuids)})
+    paginator = ec2_api.ec2_client(request, region, background) \
+        .get_paginator('describe_instances')
     if instance_ids is not None:
+        # By ID EC2 looks them up rather than filtering the region; an ID
+        # it no longer knows (terminated long ago) fails the whole call:
+        # then the same as a filter, which ignores it.
+        try:
+            return tags.described_instances(*paginator.paginate(
+                InstanceIds=list(instance_ids), Filters=filters))
+        except bexc.ClientError as e:
+            if e.response.get('Error', {}).get('Code') not in _UNKNOWN_IDS:
+                raise
         filters.append({'Name': 'instance-id', 'Values': list(instance_ids)})
-    pages = ec2_api.ec2_client(request, region, background).get_paginator(
-        'describe_instances').paginate(Filters=filters)
-    return tags.described_instances(*pages)
+    return tags.described_instances(*paginator.paginate(Filters=filters))
+
+
+_UNKNOWN_IDS = ('InvalidInstanceID.NotFound', 'InvalidInstanceID.Malformed')
 
 
 # ------------------------------------------------------- EC2, kept
@@ -178,8 +191,8 @@ def _full_describe(request, region, project_id, background=False):
 
 
 def _targeted(request, region, project_id, uuids=(), ids=()):
-    """Describe only the instances carrying one of ``uuids`` or with one
-    of ``ids``, a filter of at most EC2_FILTER_VALUES values a call."""
+    """Describe only the instances carrying one of ``uuids`` (by tag) or
+    with one of ``ids`` (by ID), at most EC2_FILTER_VALUES a call."""
     out = []
     for name, values in (('instance_uuids', sorted(uuids)),
                          ('instance_ids', sorted(ids))):
@@ -189,7 +202,11 @@ def _targeted(request, region, project_id, uuids=(), ids=()):
     return [_trim_described(i) for i in out]
 
 
-def described(request, region, servers, project_id=None):
+def _uuid(described_item):
+    return tags.tags_dict(described_item).get(TAG_INSTANCE)
+
+
+def described(request, region, servers, project_id=None, on_ec2=None):
     """This cloud's EC2 instances (as :func:`ec2_describe`, trimmed to
     EC2_FIELDS) for a page listing ``servers`` (servers_api.Servers),
     from the shared cache brought up to date for what changed:
@@ -197,11 +214,15 @@ def described(request, region, servers, project_id=None):
     - the instances of the servers Nova updated since the last describe
       (a launch, a delete, a move, a stop) and those the kept list holds
       for no listed server (an orphan, or one deleted since) are described
-      again, by ID: one targeted call, not the whole region;
+      again: by ID where the kept list knows it, else by the tag the
+      driver set; only the servers that may be on EC2 (``on_ec2``, a
+      predicate on a server: on an EC2 host, or on none) -- a local
+      server's change needs no EC2 call;
     - the whole region is described again behind the page once the last
       full describe is older than ``ec2_max_age`` (60 s): what changed in
-      EC2 with no change in Nova (an instance stopped in the AWS console)
-      shows within that time, and the page says when EC2 was read;
+      EC2 with no change in Nova (an instance stopped in the AWS console,
+      a stray instance of a local server) shows within that time, and the
+      page says when EC2 was read in full;
     - nothing kept: all of them now, or, for a partial list of servers
       (a cold first page), only those servers' and the rest behind the
       page.
@@ -209,30 +230,39 @@ def described(request, region, servers, project_id=None):
     Raises what EC2 raises (the caller says why on the page)."""
     key = _ec2_key(region, project_id)
     began = _now()
+    maybe = [s for s in servers.servers if on_ec2 is None or on_ec2(s)]
     found = _kept_described(key)
     if found is None:
         if servers.partial and kept.in_background(
                 key, lambda: _full_describe(request, region, project_id,
                                             background=True)):
-            return Described(_targeted(request, region, project_id, uuids={
-                s['id'] for s in servers.servers}), None, began)
+            uuids = {s['id'] for s in maybe}
+            return Described(_targeted(request, region, project_id, uuids)
+                             if uuids else [], None, began)
         return _full_describe(request, region, project_id)
     since = found.synced_at - servers_api.OVERLAP
     listed = {s['id'] for s in servers.servers}
-    uuids = {s['id'] for s in servers.servers
-             if (inventory.parse_time(s.get('updated')) or began) >= since}
+    changed = {s['id'] for s in maybe
+               if (inventory.parse_time(s.get('updated')) or began) >= since}
+    known = {_uuid(i): i['InstanceId'] for i in found.instances}
+    ids = {known[u] for u in changed if u in known}
     # A partial list (the newest servers) says nothing of the others'.
-    ids = set() if servers.partial else {
-        i['InstanceId'] for i in found.instances
-        if tags.tags_dict(i).get(TAG_INSTANCE) not in listed}
+    if not servers.partial:
+        ids |= {i['InstanceId'] for i in found.instances
+                if _uuid(i) not in listed}
+    uuids = {u for u in changed if u not in known}
     if len(uuids) + len(ids) > EC2_TARGETED_MAX:
         return _full_describe(request, region, project_id)
-    fresh = _targeted(request, region, project_id, uuids, ids) \
-        if uuids or ids else []
-    kept_ones = [i for i in found.instances if i['InstanceId'] not in ids and
-                 tags.tags_dict(i).get(TAG_INSTANCE) not in uuids]
+    fresh = _targeted(request, region, project_id, ids=ids) if ids else []
+    # A changed server whose known instance is gone may have another.
+    alive = {_uuid(i) for i in fresh}
+    uuids |= {u for u in changed if u in known and u not in alive}
+    if uuids:
+        fresh += _targeted(request, region, project_id, uuids=uuids)
+    kept_ones = [i for i in found.instances if i['InstanceId'] not in ids
+                 and _uuid(i) not in uuids]
     result = Described(kept_ones + fresh, found.full_at, began,
-                       targeted=len(uuids) + len(ids))
+                       targeted=len(ids | uuids))
     _keep_described(key, result)
     if (began - found.full_at).total_seconds() >= ec2_max_age():
         kept.in_background(key, lambda: _full_describe(
@@ -240,26 +270,20 @@ def described(request, region, servers, project_id=None):
     return result
 
 
-def _ec2_or_error(request, region, servers, project_id=None):
+def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None):
     """(Described, None, None), or (None, why, outage) when EC2 cannot be
     read: local rows still render. The reason never holds a credential;
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
     fail for want of an answer)."""
     try:
-        return described(request, region, servers, project_id), None, None
+        return described(request, region, servers, project_id,
+                         on_ec2), None, None
     except ec2_api.Unavailable as e:   # backing off: no call was made
         return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
         why = ec2_api.describe_error(e)
         LOG.warning('EC2 describe_instances in %s failed: %s', region, why)
         return None, why, ec2_api.outage(request, region)
-
-
-def _servers_and_ec2(request, region, all_projects, project_id, newest):
-    """The servers, then their EC2 instances (what to describe again
-    depends on which servers changed)."""
-    servers = server_list(request, all_projects, newest)
-    return (servers,) + _ec2_or_error(request, region, servers, project_id)
 
 
 def _stacks_or_error(request, all_projects):
@@ -372,11 +396,10 @@ def admin_inventory(request, newest=None):
     repatriation candidates. ``newest``: see :func:`server_list` (a
     partial list has no orphans and no repatriation candidates)."""
     region = region_name()
-    (state, policy_error), (servers, found, ec2_error, outage), \
-        projects, (hosts, pool_at), zones, (stacks, stack_error) = \
-        burst_api_pkg.call_functions_parallel(
+    (state, policy_error), servers, projects, (hosts, pool_at), zones, \
+        (stacks, stack_error) = burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
-            (_servers_and_ec2, [request, region, True, None, newest]),
+            (server_list, [request, True, newest]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -385,12 +408,14 @@ def admin_inventory(request, newest=None):
                         'the availability zones', request]),
             (_stacks_or_error, [request, True]))
     if state is not None and state.policy.region != region:
-        # The policy names another region than the dashboard's settings
-        # (a second describe only for this misconfiguration).
+        # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
         region = state.policy.region
-        found, ec2_error, outage = _ec2_or_error(request, region, servers)
+    # EC2 after Nova: which instances to describe again depends on which
+    # servers changed, and on which host they are.
+    found, ec2_error, outage = _ec2_or_error(
+        request, region, servers, on_ec2=_on_burst_hosts(state))
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
@@ -431,6 +456,17 @@ def admin_inventory(request, newest=None):
     return result
 
 
+def _on_burst_hosts(state):
+    """Whether a server (admin's view) may be on EC2: on one of the burst
+    aggregate's hosts, or on none yet (a launch; a failed one may have
+    left an EC2 instance). None (every server) without the aggregate."""
+    if state is None:
+        return None
+    burst_hosts = frozenset(state.aggregate.hosts or ())
+    return lambda server: server.get('OS-EXT-SRV-ATTR:host') in \
+        burst_hosts or not server.get('OS-EXT-SRV-ATTR:host')
+
+
 def _or_none(read, what, request):
     """What ``read(request)`` returns, or None (logged) when it fails: the
     repatriation candidates need it, the rows do not."""
@@ -448,18 +484,23 @@ def project_inventory(request, newest=None):
     :func:`server_list`."""
     region = region_name()
     project = request.user.project_id
-    (servers, found, ec2_error, outage), (stacks, stack_error) = \
-        burst_api_pkg.call_functions_parallel(
-            (_servers_and_ec2, [request, region, False, project, newest]),
-            (_stacks_or_error, [request, False]))
+    servers, (stacks, stack_error) = burst_api_pkg.call_functions_parallel(
+        (server_list, [request, False, newest]),
+        (_stacks_or_error, [request, False]))
+    # Project users see no hosts, but the hostId Nova shows them for each
+    # EC2 host (a hash they cannot write).
+    ec2_host_ids = {inventory.host_id(project, host) for host in ec2_hosts()}
+    found, ec2_error, outage = _ec2_or_error(
+        request, region, servers, project,
+        on_ec2=lambda server: server.get('hostId') in ec2_host_ids or
+        not server.get('hostId'))
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
     instances = found.instances if found else []
     rows = inventory.join(servers.servers, instances, region,
                           price_of(region, instances), _now(),
                           burst_hosts=None, ec2_read=not ec2_error,
-                          ec2_host_ids={inventory.host_id(project, host)
-                                        for host in ec2_hosts()},
+                          ec2_host_ids=ec2_host_ids,
                           all_servers=not servers.partial)
     inventory.mark_stacks(rows, stacks)
     return Inventory(rows=rows, region=region, ec2_error=ec2_error,

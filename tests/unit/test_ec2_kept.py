@@ -118,7 +118,8 @@ class DescribedTests(test.TestCase):
         self.servers['s1'] = _server('s1', self.now, status='SHUTOFF')
         self.ec2.put('i-1', 's1', state='stopped')
         third = self._described()
-        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
+        # by the ID the kept list knows: a lookup, not a filter
+        self.assertEqual((None, None, ['i-1']), self.ec2.calls[-1])
         self.assertEqual({'i-1': 'stopped', 'i-2': 'running'},
                          self._states(third))
         self.assertEqual(1, third.targeted)
@@ -211,7 +212,7 @@ class DescribedTests(test.TestCase):
         self._tick(20)
         self.servers['s1'] = _server('s1', self.now)
         self._described(project_id='p1')
-        self.assertEqual(('p1', ['s1'], None), self.ec2.calls[-1])
+        self.assertEqual(('p1', None, ['i-1']), self.ec2.calls[-1])
 
     def test_only_the_fields_read_are_kept(self):
         self.servers['s1'] = _server('s1', self.now)
@@ -225,6 +226,35 @@ class DescribedTests(test.TestCase):
         self.assertNotIn('NetworkInterfaces', item)
         self.assertEqual({'Name': 'running'}, item['State'])
 
+    def test_a_new_instance_of_a_changed_server_is_found_by_its_tag(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        # Its instance replaced (terminated, another launched for it).
+        self.servers['s1'] = _server('s1', self.now)
+        self.ec2.put('i-1', 's1', state='terminated')
+        self.ec2.put('i-1b', 's1')
+        found = self._described()
+        self.assertEqual([(None, None, ['i-1']), (None, ['s1'], None)],
+                         self.ec2.calls[-2:])
+        self.assertEqual({'i-1b': 'running'}, self._states(found))
+
+    def test_only_servers_that_may_be_on_ec2_are_described(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        self.servers['local'] = dict(_server('local', self.now),
+                                     **{'OS-EXT-SRV-ATTR:host': 'compute-1'})
+        self.servers['new'] = _server('new', self.now)
+        self.ec2.put('i-new', 'new')
+
+        def on_ec2(server):
+            return server['OS-EXT-SRV-ATTR:host'] != 'compute-1'
+        found = instances_api.described(self.request, REGION, self._listed(),
+                                        on_ec2=on_ec2)
+        self.assertEqual((None, ['new'], None), self.ec2.calls[-1])
+        self.assertEqual({'i-1', 'i-new'}, set(self._states(found)))
+
     def test_a_partial_list_with_ec2_kept_asks_for_its_servers_only(self):
         self._put('s1', 'i-1')
         self._put('s2', 'i-2')
@@ -233,7 +263,7 @@ class DescribedTests(test.TestCase):
         self.servers.pop('s2')
         self.servers['s1'] = _server('s1', self.now)
         found = self._described(partial=True)
-        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
+        self.assertEqual((None, None, ['i-1']), self.ec2.calls[-1])
         self.assertEqual({'i-1', 'i-2'}, set(self._states(found)))
 
 
@@ -276,3 +306,39 @@ class PrivatePoolTests(test.TestCase):
         self.assertEqual((['hosts read 1'], T0),
                          instances_api.private_pool(self.request,
                                                     wait=False))
+
+
+class DescribeByIdTests(test.TestCase):
+
+    def test_an_id_ec2_no_longer_knows_falls_back_to_the_filter(self):
+        from botocore import exceptions as bexc
+        paginator = mock.Mock()
+        answer = {'Reservations': [{'Instances': [factories.ec2('i-1')]}]}
+        paginator.paginate.side_effect = [
+            bexc.ClientError({'Error': {
+                'Code': 'InvalidInstanceID.NotFound',
+                'Message': "The instance ID 'i-0' does not exist"}},
+                'DescribeInstances'),
+            [answer]]
+        client = mock.Mock(**{'get_paginator.return_value': paginator})
+        with mock.patch.object(instances_api.ec2_api, 'ec2_client',
+                               return_value=client):
+            found = instances_api.ec2_describe(
+                self.request, REGION, instance_ids=['i-0', 'i-1'])
+        self.assertEqual(['i-1'], [i['InstanceId'] for i in found])
+        first, second = paginator.paginate.call_args_list
+        self.assertEqual(['i-0', 'i-1'], first.kwargs['InstanceIds'])
+        self.assertNotIn('InstanceIds', second.kwargs)
+        self.assertEqual({'Name': 'instance-id', 'Values': ['i-0', 'i-1']},
+                         second.kwargs['Filters'][-1])
+
+    def test_other_errors_are_raised(self):
+        from botocore import exceptions as bexc
+        paginator = mock.Mock()
+        paginator.paginate.side_effect = bexc.ClientError(
+            {'Error': {'Code': 'UnauthorizedOperation'}}, 'DescribeInstances')
+        client = mock.Mock(**{'get_paginator.return_value': paginator})
+        with mock.patch.object(instances_api.ec2_api, 'ec2_client',
+                               return_value=client):
+            self.assertRaises(bexc.ClientError, instances_api.ec2_describe,
+                              self.request, REGION, instance_ids=['i-0'])
