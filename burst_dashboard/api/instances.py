@@ -276,14 +276,20 @@ def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None):
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
     fail for want of an answer)."""
     try:
-        return described(request, region, servers, project_id,
-                         on_ec2), None, None
+        found = described(request, region, servers, project_id, on_ec2)
     except ec2_api.Unavailable as e:   # backing off: no call was made
         return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
         why = ec2_api.describe_error(e)
         LOG.warning('EC2 describe_instances in %s failed: %s', region, why)
         return None, why, ec2_api.outage(request, region)
+    # Served from what is kept, maybe with no call at all: EC2 may be down
+    # all the same (the full describe behind the pages failed). Then say
+    # so, and flag nothing from what EC2 said last.
+    down = ec2_api.outage(request, region)
+    if down is not None:
+        return found, ec2_api.outage_text(down), down
+    return found, None, None
 
 
 def _stacks_or_error(request, all_projects):

@@ -504,10 +504,20 @@ class InventoryView(tables.DataTableView):
         if outage is not None:
             # Backing off from EC2: the dashboard's own words (no AWS
             # text), the same for members and admins.
-            text = _("EC2 (region %(region)s) %(outage)s. Local instances "
-                     "are listed; EC2 details are missing.") % {
-                'region': inv.region,
-                'outage': ec2_api.outage_text(outage)}
+            described = getattr(inv, 'described', None)
+            if described is not None and described.full_at is not None:
+                text = _("EC2 (region %(region)s) %(outage)s. EC2 details "
+                         "are as EC2 last gave them, in full at %(when)s; "
+                         "no drift is flagged.") % {
+                    'region': inv.region,
+                    'outage': ec2_api.outage_text(outage),
+                    'when': _utc(described.full_at)}
+            else:
+                text = _("EC2 (region %(region)s) %(outage)s. Local "
+                         "instances are listed; EC2 details are "
+                         "missing.") % {
+                    'region': inv.region,
+                    'outage': ec2_api.outage_text(outage)}
             if not self.show_ec2_reason:
                 text += ' ' + _("If this lasts, tell your cloud "
                                 "administrator.")

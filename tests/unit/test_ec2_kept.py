@@ -255,6 +255,24 @@ class DescribedTests(test.TestCase):
         self.assertEqual((None, ['new'], None), self.ec2.calls[-1])
         self.assertEqual({'i-1', 'i-new'}, set(self._states(found)))
 
+    def test_kept_while_ec2_is_down_says_so_and_flags_nothing(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        with mock.patch.object(instances_api.ec2_api, 'outage',
+                               return_value='the outage'), \
+                mock.patch.object(instances_api.ec2_api, 'outage_text',
+                                  return_value='unreachable since 10:00'):
+            found, why, outage = instances_api._ec2_or_error(
+                self.request, REGION, self._listed())
+        self.assertEqual(1, len(self.ec2.calls))    # none: nothing changed
+        self.assertEqual({'i-1': 'running'}, self._states(found))
+        self.assertEqual(('unreachable since 10:00', 'the outage'),
+                         (why, outage))
+        found, why, outage = instances_api._ec2_or_error(
+            self.request, REGION, self._listed())
+        self.assertEqual((None, None), (why, outage))
+
     def test_a_partial_list_with_ec2_kept_asks_for_its_servers_only(self):
         self._put('s1', 'i-1')
         self._put('s2', 'i-2')
