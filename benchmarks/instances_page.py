@@ -58,6 +58,7 @@ from novaclient import client as nova_client
 
 from benchmarks import capacity_page as common
 from localcloud import apis
+from localcloud import infra
 from localcloud import paths
 from localcloud import procs
 from localcloud import seed
@@ -173,31 +174,15 @@ def _vcpus(conn):
 def flush_cache():
     """Empty the memcached Horizon shares (servers, pager snapshots,
     decision records): the next load is a cold one."""
-    if _memcached(b'flush_all\r\n') != b'OK\r\n':
-        raise SystemExit('memcached did not flush')
-
-
-def _memcached(command):
-    import socket
-    host, port = paths.MEMCACHED.rsplit(':', 1)
-    with socket.create_connection((host, int(port)), timeout=5) as sock:
-        sock.sendall(command)
-        answer = b''
-        while not (answer.endswith(b'END\r\n') or
-                   answer.endswith(b'OK\r\n')):
-            chunk = sock.recv(65536)
-            if not chunk:
-                break
-            answer += chunk
-        return answer
+    infra.flush_memcached()
 
 
 def wait_background(timeout=300):
     """Until no read runs behind the pages (their locks are gone)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if _memcached(('get %s\r\n' % ' '.join(BACKGROUND_LOCKS)).encode()
-                      ) == b'END\r\n':
+        if infra.memcached(('get %s\r\n' % ' '.join(
+                BACKGROUND_LOCKS)).encode()) == b'END\r\n':
             return
         time.sleep(0.5)
     raise SystemExit('reads behind the pages still running after %d s'

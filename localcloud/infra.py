@@ -16,6 +16,7 @@ import glob
 import os
 import pwd
 import shutil
+import socket
 
 from localcloud import base
 from localcloud import paths
@@ -220,6 +221,27 @@ def start_memcached():
     if os.geteuid() == 0:   # memcached refuses to run as root
         cmd += ['-u', _existing_user('memcache', 'nobody')]
     procs.start('memcached', cmd)
+
+
+def memcached(command):
+    """Send one text-protocol command (bytes, with its CRLF) to the
+    cloud's memcached; its whole answer."""
+    with socket.create_connection((paths.HOST, paths.PORTS['memcached']),
+                                  timeout=5) as sock:
+        sock.sendall(command)
+        answer = b''
+        while not answer.endswith((b'END\r\n', b'OK\r\n', b'ERROR\r\n')):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            answer += chunk
+        return answer
+
+
+def flush_memcached():
+    """Empty Horizon's shared cache: the next pages start cold."""
+    if memcached(b'flush_all\r\n') != b'OK\r\n':
+        raise ServiceError('memcached', 'flush_all was refused')
 
 
 def _existing_user(*names):

@@ -173,11 +173,21 @@ def member_request(local_cloud):
 @pytest.fixture(autouse=True)
 def burst_dashboard_settings(local_cloud):
     """The BURST_DASHBOARD settings Horizon has in the local cloud (EC2
-    straight at moto here), and no back-off from EC2 (kept in this
-    process's cache) carried from one test to the next."""
+    straight at moto here), and nothing kept in this process's cache (the
+    back-off from EC2, servers, EC2 instances) carried from one test to
+    the next."""
     from django.core.cache import cache
     from django.test import override_settings
-    cache.clear()
+
+    from burst_dashboard.api import kept
+
+    def nothing_kept():
+        # A read asked for behind a page of another test (never started
+        # in-process: no request finished) must not write into this one.
+        kept.forget_pending()
+        kept.wait_for_background()
+        cache.clear()
+    nothing_kept()
     with override_settings(BURST_DASHBOARD={
             'aggregate': 'burst-ec2', 'managed_by': local_cloud.EC2_MANAGED_BY,
             'use_pricing_api': False,
@@ -186,7 +196,7 @@ def burst_dashboard_settings(local_cloud):
                     'aws_access_key_id': 'integration-tests',
                     'aws_secret_access_key': 'integration-tests'}}):
         yield
-    cache.clear()
+    nothing_kept()
 
 
 @pytest.fixture
