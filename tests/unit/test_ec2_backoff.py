@@ -34,6 +34,7 @@ from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.api import kept
 from tests.unit import factories
 from tests.unit.test_capacity import _data
 from tests.unit.test_capacity import _service
@@ -390,6 +391,36 @@ class AdminInstancesPageTests(BackoffMixin, test.BaseAdminViewTests):
 
 @override_settings(BURST_DASHBOARD=SETTINGS, API_RESULT_PAGE_SIZE=20)
 class ProjectInstancesPageTests(BackoffMixin, test.TestCase):
+
+    @test.create_mocks({decisions_api: ['summary'],
+                        instances_api: ['server_list']})
+    def test_kept_ec2_while_its_full_describe_fails_has_the_banner(self):
+        self.mock_summary.return_value = None
+        member = auth_utils.get_user(self.request)
+        # updated long ago: nothing to describe again
+        self.mock_server_list.return_value = factories.listed([dict(
+            factories.server('mine', name='my-local', host=None,
+                             project=member.project_id),
+            updated='2026-11-01T10:00:00Z')])
+        with override_settings(BURST_DASHBOARD=dict(SETTINGS,
+                                                    ec2_max_age=0)):
+            res = self.client.get(PROJECT_URL)     # EC2 read and kept
+            self.assertMessageCount(res, warning=0, error=0)
+            self.aws.mode = 'refused'
+            # From what is kept (no change, no call); the full describe
+            # behind the page is refused.
+            self.client.get(PROJECT_URL)
+            kept.wait_for_background()
+            sent = len(self.aws.sent)
+            self.assertIsNotNone(self.outage())
+            res = self.client.get(PROJECT_URL)     # no change: no call
+        self.assertEqual(sent, len(self.aws.sent))
+        self.assertMessageCount(res, warning=1, error=0)
+        self.assertContains(res, 'EC2 details are as EC2 last gave them, '
+                                 'in full at ')
+        self.assertContains(res, 'my-local')
+        for words in AWS_TEXT:
+            self.assertNotContains(res, words)
 
     @test.create_mocks({decisions_api: ['summary'],
                         instances_api: ['server_list']})
