@@ -270,13 +270,31 @@ def described(request, region, servers, project_id=None, on_ec2=None):
     return result
 
 
-def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None):
+def _describe_if_cold(request, region, project_id, newest):
+    """With nothing kept and a list that needs every server (no
+    ``newest``), the whole region (Described) now, beside Nova's servers,
+    or what it raised; else None."""
+    if newest is not None or \
+            _kept_described(_ec2_key(region, project_id)) is not None:
+        return None
+    try:
+        return _full_describe(request, region, project_id)
+    except Exception as e:   # for _ec2_or_error to say why
+        return e
+
+
+def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None,
+                  just_read=None):
     """(Described, None, None), or (None, why, outage) when EC2 cannot be
     read: local rows still render. The reason never holds a credential;
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
-    fail for want of an answer)."""
+    fail for want of an answer). ``just_read``: the region described in
+    full by this page already, or what that raised."""
     try:
-        found = described(request, region, servers, project_id, on_ec2)
+        if isinstance(just_read, Exception):
+            raise just_read
+        found = just_read or described(request, region, servers,
+                                       project_id, on_ec2)
     except ec2_api.Unavailable as e:   # backing off: no call was made
         return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
@@ -403,7 +421,8 @@ def admin_inventory(request, newest=None):
     partial list has no orphans and no repatriation candidates)."""
     region = region_name()
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
-        (stacks, stack_error) = burst_api_pkg.call_functions_parallel(
+        (stacks, stack_error), just_read = \
+        burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
             (server_list, [request, True, newest]),
             (project_names, [request]),
@@ -412,16 +431,18 @@ def admin_inventory(request, newest=None):
             (_pool, [request, newest is None]),
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
-            (_stacks_or_error, [request, True]))
+            (_stacks_or_error, [request, True]),
+            (_describe_if_cold, [request, region, None, newest]))
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
-        region = state.policy.region
+        region, just_read = state.policy.region, None
     # EC2 after Nova: which instances to describe again depends on which
     # servers changed, and on which host they are.
     found, ec2_error, outage = _ec2_or_error(
-        request, region, servers, on_ec2=_on_burst_hosts(state))
+        request, region, servers, on_ec2=_on_burst_hosts(state),
+        just_read=just_read)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
@@ -490,16 +511,18 @@ def project_inventory(request, newest=None):
     :func:`server_list`."""
     region = region_name()
     project = request.user.project_id
-    servers, (stacks, stack_error) = burst_api_pkg.call_functions_parallel(
-        (server_list, [request, False, newest]),
-        (_stacks_or_error, [request, False]))
+    servers, (stacks, stack_error), just_read = \
+        burst_api_pkg.call_functions_parallel(
+            (server_list, [request, False, newest]),
+            (_stacks_or_error, [request, False]),
+            (_describe_if_cold, [request, region, project, newest]))
     # Project users see no hosts, but the hostId Nova shows them for each
     # EC2 host (a hash they cannot write).
     ec2_host_ids = {inventory.host_id(project, host) for host in ec2_hosts()}
     found, ec2_error, outage = _ec2_or_error(
         request, region, servers, project,
         on_ec2=lambda server: server.get('hostId') in ec2_host_ids or
-        not server.get('hostId'))
+        not server.get('hostId'), just_read=just_read)
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
     instances = found.instances if found else []
