@@ -230,22 +230,27 @@ def described(request, region, servers, project_id=None, on_ec2=None):
     Raises what EC2 raises (the caller says why on the page)."""
     key = _ec2_key(region, project_id)
     began = _now()
-    maybe = [s for s in servers.servers if on_ec2 is None or on_ec2(s)]
     found = _kept_described(key)
     if found is None:
         if servers.partial and kept.in_background(
                 key, lambda: _full_describe(request, region, project_id,
                                             background=True)):
-            uuids = {s['id'] for s in maybe}
+            uuids = {s['id'] for s in servers.servers
+                     if on_ec2 is None or on_ec2(s)}
             return Described(_targeted(request, region, project_id, uuids)
                              if uuids else [], None, began)
         return _full_describe(request, region, project_id)
     since = found.synced_at - servers_api.OVERLAP
     listed = {s['id'] for s in servers.servers}
-    changed = {s['id'] for s in maybe
-               if (inventory.parse_time(s.get('updated')) or began) >= since}
-    known = {_uuid(i): i['InstanceId'] for i in found.instances}
-    ids = {known[u] for u in changed if u in known}
+    known = {}                # server ID -> the IDs of its kept instances
+    for i in found.instances:
+        known.setdefault(_uuid(i), set()).add(i['InstanceId'])
+    # Changed: a server that may be on EC2 now, or had an instance kept
+    # (it may have left EC2: shelved, evacuated).
+    changed = {s['id'] for s in servers.servers
+               if (on_ec2 is None or on_ec2(s) or s['id'] in known) and
+               (inventory.parse_time(s.get('updated')) or began) >= since}
+    ids = set().union(*(known[u] for u in changed if u in known))
     # A partial list (the newest servers) says nothing of the others'.
     if not servers.partial:
         ids |= {i['InstanceId'] for i in found.instances
@@ -254,14 +259,20 @@ def described(request, region, servers, project_id=None, on_ec2=None):
     if len(uuids) + len(ids) > EC2_TARGETED_MAX:
         return _full_describe(request, region, project_id)
     fresh = _targeted(request, region, project_id, ids=ids) if ids else []
-    # A changed server whose known instance is gone may have another.
-    alive = {_uuid(i) for i in fresh}
+    # A changed server whose known instance is gone, or going (a rebuild
+    # terminates it and launches another), may have another.
+    alive = {_uuid(i) for i in fresh
+             if i['State']['Name'] in inventory.LIVE}
     uuids |= {u for u in changed if u in known and u not in alive}
     if uuids:
         fresh += _targeted(request, region, project_id, uuids=uuids)
+    fresh = list({i['InstanceId']: i for i in fresh}.values())
     kept_ones = [i for i in found.instances if i['InstanceId'] not in ids
                  and _uuid(i) not in uuids]
-    result = Described(kept_ones + fresh, found.full_at, began,
+    # Synced as of Nova's read of the servers, not later: a server that
+    # changed in between is described again on the next load.
+    result = Described(kept_ones + fresh, found.full_at,
+                       min(began, servers.synced_at or began),
                        targeted=len(ids | uuids))
     _keep_described(key, result)
     if (began - found.full_at).total_seconds() >= ec2_max_age():

@@ -32,6 +32,7 @@ import zlib
 
 from django.core.cache import cache
 from django.core import signals
+from oslo_utils import uuidutils
 
 LOG = logging.getLogger(__name__)
 
@@ -112,9 +113,9 @@ def in_background(key, read):
     reading ``key``. True when a read is under way (this one or
     another's), False when the cache cannot lock (nothing was started:
     the caller reads for itself)."""
-    lock = _lock(key)
+    lock, token = _lock(key), uuidutils.generate_uuid()
     try:
-        if not cache.add(lock, 1, LOCK_SECONDS):
+        if not cache.add(lock, token, LOCK_SECONDS):
             return True          # another worker is reading it
     except Exception as e:
         LOG.warning('%s: no background read (cache away): %s', key, e)
@@ -127,7 +128,9 @@ def in_background(key, read):
             LOG.warning('Background read of %s failed: %s', key, e)
         finally:
             try:
-                cache.delete(lock)
+                # Only our own lock: after LOCK_SECONDS another worker's.
+                if cache.get(lock) == token:
+                    cache.delete(lock)
             except Exception as e:
                 LOG.warning('%s: lock not released (it expires in %d s): '
                             '%s', key, LOCK_SECONDS, e)

@@ -239,6 +239,42 @@ class DescribedTests(test.TestCase):
                          self.ec2.calls[-2:])
         self.assertEqual({'i-1b': 'running'}, self._states(found))
 
+    def test_a_rebuild_terminating_the_old_instance_finds_the_new(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        self.servers['s1'] = _server('s1', self.now)
+        self.ec2.put('i-1', 's1', state='shutting-down')
+        self.ec2.put('i-1b', 's1')
+        found = self._described()
+        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
+        self.assertEqual({'i-1': 'shutting-down', 'i-1b': 'running'},
+                         self._states(found))
+        self.assertEqual(2, len(found.instances))    # each once
+
+    def test_synced_as_of_novas_read_not_later(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        listed = self._listed()
+        listed.synced_at = self.now - datetime.timedelta(seconds=7)
+        found = instances_api.described(self.request, REGION, listed)
+        self.assertEqual(listed.synced_at, found.synced_at)
+
+    def test_a_server_that_left_ec2_is_described_again(self):
+        self._put('s1', 'i-1')
+        self._described()
+        self._tick(20)
+        # Shelved and unshelved onto a local host: its instance is gone.
+        self.servers['s1'] = dict(_server('s1', self.now),
+                                  **{'OS-EXT-SRV-ATTR:host': 'compute-1'})
+        self.ec2.put('i-1', 's1', state='terminated')
+        found = instances_api.described(
+            self.request, REGION, self._listed(),
+            on_ec2=lambda s: s['OS-EXT-SRV-ATTR:host'] != 'compute-1')
+        self.assertEqual((None, ['s1'], None), self.ec2.calls[-1])
+        self.assertEqual({}, self._states(found))
+
     def test_only_servers_that_may_be_on_ec2_are_described(self):
         self._put('s1', 'i-1')
         self._described()

@@ -200,3 +200,13 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual({'id': 'img'}, kept['image'])
         self.assertEqual('', servers_api._trim(
             dict(server, image=''))['image'])
+
+    def test_a_read_behind_the_page_releases_only_its_own_lock(self):
+        self.assertTrue(kept.in_background('k', lambda: None))
+        kept.wait_for_background()
+        self.assertIsNone(cache.get('k:reading'))
+        # Its lock expired while it ran and another worker took one.
+        self.assertTrue(kept.in_background(
+            'k', lambda: cache.set('k:reading', 'another worker')))
+        kept.wait_for_background()
+        self.assertEqual('another worker', cache.get('k:reading'))
