@@ -301,7 +301,7 @@ def test_cold_first_page_reads_the_newest_and_the_rest_behind(
     newest = servers('ec2.small')
     orphan = orphans(member_request.user.project_id, 'partial-orphan')
     total = len(list(admin_conn.compute.servers(all_projects=True)))
-    assert total > 2
+    assert total >= 2
     cold = instances.admin_inventory(horizon_request, 1)
     assert cold.servers.partial
     rows = {r.id: r for r in cold.rows}
