@@ -24,9 +24,7 @@ call per row.
 """
 import dataclasses
 import datetime
-import json
 import logging
-import zlib
 
 from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
@@ -160,25 +158,13 @@ def _ec2_key(region, project_id):
 
 
 def _kept_described(key):
-    blob = kept.get(key)
-    if not blob:
-        return None
-    try:
-        data = json.loads(zlib.decompress(blob).decode('utf-8'))
-        return Described(
-            data['instances'],
-            datetime.datetime.fromisoformat(data['full_at']),
-            datetime.datetime.fromisoformat(data['synced_at']))
-    except Exception as e:      # an entry of another version
-        LOG.warning('Kept EC2 instances not readable: %s', e)
-        return None
+    found = kept.get_read(key)
+    return Described(*found) if found else None
 
 
 def _keep_described(key, found):
-    kept.put(key, zlib.compress(json.dumps({
-        'instances': found.instances, 'full_at': found.full_at.isoformat(),
-        'synced_at': found.synced_at.isoformat()}).encode('utf-8')),
-        servers_api.CACHE_SECONDS)
+    kept.put_read(key, found.instances, found.full_at, found.synced_at,
+                  servers_api.CACHE_SECONDS)
 
 
 def _full_describe(request, region, project_id, background=False):

@@ -25,6 +25,8 @@ A cache that cannot be read or written is logged and treated as empty:
 the pages then read everything themselves, as without a cache.
 """
 from concurrent import futures
+import datetime
+import json
 import logging
 import pickle
 import threading
@@ -99,6 +101,30 @@ def get_compressed(key):
         return None
     try:
         return pickle.loads(zlib.decompress(blob))
+    except Exception as e:    # an entry of another version
+        LOG.warning('%s not readable: %s', key, e)
+        return None
+
+
+def put_read(key, items, full_at, synced_at, seconds):
+    """Keep a read (``items``, JSON data: Nova's servers, EC2's
+    instances) with when it was last read in full and last brought up to
+    date, as compressed JSON (no code of another version is unpickled)."""
+    return put(key, zlib.compress(json.dumps({
+        'items': items, 'full_at': full_at.isoformat(),
+        'synced_at': synced_at.isoformat()}).encode('utf-8')), seconds)
+
+
+def get_read(key):
+    """(items, full_at, synced_at) that :func:`put_read` kept, or None."""
+    blob = get(key)
+    if not blob:
+        return None
+    try:
+        data = json.loads(zlib.decompress(blob).decode('utf-8'))
+        return (data['items'],
+                datetime.datetime.fromisoformat(data['full_at']),
+                datetime.datetime.fromisoformat(data['synced_at']))
     except Exception as e:    # an entry of another version
         LOG.warning('%s not readable: %s', key, e)
         return None

@@ -34,9 +34,7 @@ ever served to another.
 """
 import dataclasses
 import datetime
-import json
 import logging
-import zlib
 
 from django.conf import settings
 from oslo_utils import timeutils
@@ -95,19 +93,6 @@ def _key(scope):
     return 'burst-servers:%s' % scope
 
 
-def _pack(servers, full_at, synced_at):
-    return zlib.compress(json.dumps({
-        'full_at': full_at.isoformat(), 'synced_at': synced_at.isoformat(),
-        'servers': servers}).encode('utf-8'))
-
-
-def _unpack(blob):
-    data = json.loads(zlib.decompress(blob).decode('utf-8'))
-    return (data['servers'],
-            datetime.datetime.fromisoformat(data['full_at']),
-            datetime.datetime.fromisoformat(data['synced_at']))
-
-
 @profiler.trace
 def list_servers(request, search_opts, newest=None):
     """Every server Nova lists for ``search_opts`` (all of its pages), or
@@ -134,19 +119,12 @@ def _scope(request, all_projects):
 
 
 def _kept(scope):
-    blob = kept.get(_key(scope))
-    if not blob:
-        return None
-    try:
-        return _unpack(blob)
-    except Exception as e:      # an entry of another version
-        LOG.warning('Kept servers of %s not readable: %s', scope, e)
-        return None
+    return kept.get_read(_key(scope))
 
 
 def _keep(scope, result):
-    kept.put(_key(scope), _pack(result.servers, result.full_at,
-                                result.synced_at), CACHE_SECONDS)
+    kept.put_read(_key(scope), result.servers, result.full_at,
+                  result.synced_at, CACHE_SECONDS)
 
 
 def _full_read(request, scope, opts):
