@@ -192,7 +192,8 @@ def _uuid(described_item):
     return tags.tags_dict(described_item).get(TAG_INSTANCE)
 
 
-def described(request, region, servers, project_id=None, on_ec2=None):
+def described(request, region, servers, project_id=None, on_ec2=None,
+              found=None):
     """This cloud's EC2 instances (as :func:`ec2_describe`, trimmed to
     EC2_FIELDS) for a page listing ``servers`` (servers_api.Servers),
     from the shared cache brought up to date for what changed:
@@ -213,10 +214,11 @@ def described(request, region, servers, project_id=None, on_ec2=None):
       (a cold first page), only those servers' and the rest behind the
       page.
 
+    ``found``: what is kept, when the caller has just read it.
     Raises what EC2 raises (the caller says why on the page)."""
     key = _ec2_key(region, project_id)
     began = _now()
-    found = _kept_described(key)
+    found = found or _kept_described(key)
     if found is None:
         if servers.partial and kept.in_background(
                 key, lambda: _full_describe(request, region, project_id,
@@ -267,13 +269,22 @@ def described(request, region, servers, project_id=None, on_ec2=None):
     return result
 
 
+@dataclasses.dataclass
+class _Kept:
+    """What :func:`_describe_if_cold` found kept (no describe made)."""
+    found: Described
+
+
 def _describe_if_cold(request, region, project_id, newest):
     """With nothing kept and a list that needs every server (no
     ``newest``), the whole region (Described) now, beside Nova's servers,
-    or what it raised; else None."""
-    if newest is not None or \
-            _kept_described(_ec2_key(region, project_id)) is not None:
+    or what it raised; what is kept (_Kept) when something is; else
+    None."""
+    if newest is not None:
         return None
+    found = _kept_described(_ec2_key(region, project_id))
+    if found is not None:
+        return _Kept(found)
     try:
         return _full_describe(request, region, project_id)
     except Exception as e:   # for _ec2_or_error to say why
@@ -286,12 +297,16 @@ def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None,
     read: local rows still render. The reason never holds a credential;
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
     fail for want of an answer). ``just_read``: the region described in
-    full by this page already, or what that raised."""
+    full by this page already, or what that raised, or what it found kept
+    (_Kept)."""
     try:
         if isinstance(just_read, Exception):
             raise just_read
-        found = just_read or described(request, region, servers,
-                                       project_id, on_ec2)
+        if just_read is None or isinstance(just_read, _Kept):
+            found = described(request, region, servers, project_id, on_ec2,
+                              found=just_read and just_read.found)
+        else:
+            found = just_read
     except ec2_api.Unavailable as e:   # backing off: no call was made
         return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types

@@ -106,13 +106,29 @@ def get_compressed(key):
         return None
 
 
+def _full_at_key(key):
+    return key + ':full_at'
+
+
 def put_read(key, items, full_at, synced_at, seconds):
     """Keep a read (``items``, JSON data: Nova's servers, EC2's
     instances) with when it was last read in full and last brought up to
-    date, as compressed JSON (no code of another version is unpickled)."""
-    return put(key, zlib.compress(json.dumps({
-        'items': items, 'full_at': full_at.isoformat(),
-        'synced_at': synced_at.isoformat()}).encode('utf-8')), seconds)
+    date, as compressed JSON (no code of another version is unpickled).
+
+    Not over a read whose full read began later than ``full_at``: a page
+    that brought an older read up to date while a full read ran behind it
+    does not put the older one back. False when not kept."""
+    newer = get(_full_at_key(key))
+    if newer is not None and \
+            datetime.datetime.fromisoformat(newer) > full_at:
+        LOG.debug('%s: a full read of %s is kept, not replaced by one of '
+                  '%s', key, newer, full_at.isoformat())
+        return False
+    if not put(key, zlib.compress(json.dumps({
+            'items': items, 'full_at': full_at.isoformat(),
+            'synced_at': synced_at.isoformat()}).encode('utf-8')), seconds):
+        return False
+    return put(_full_at_key(key), full_at.isoformat(), seconds)
 
 
 def get_read(key):

@@ -320,6 +320,32 @@ class DescribedTests(test.TestCase):
         self.assertEqual((None, None, ['i-1']), self.ec2.calls[-1])
         self.assertEqual({'i-1', 'i-2'}, set(self._states(found)))
 
+    def test_a_list_needing_every_server_reads_what_is_kept_once(self):
+        self._put('s1', 'i-1')
+        # Cold: the region is described beside Nova's list, and used.
+        cold = instances_api._describe_if_cold(self.request, REGION, None,
+                                               None)
+        self.assertIsInstance(cold, instances_api.Described)
+        found, why, _outage = instances_api._ec2_or_error(
+            self.request, REGION, self._listed(), just_read=cold)
+        self.assertIs(cold, found)
+        self.assertEqual(1, len(self.ec2.calls))
+        # Warm: what is kept is read once and handed on, no describe.
+        self._tick(20)
+        with mock.patch.object(instances_api.kept, 'get_read',
+                               wraps=instances_api.kept.get_read) as got:
+            warm = instances_api._describe_if_cold(self.request, REGION,
+                                                   None, None)
+            found, why, _outage = instances_api._ec2_or_error(
+                self.request, REGION, self._listed(), just_read=warm)
+        self.assertEqual(1, got.call_count)
+        self.assertEqual(1, len(self.ec2.calls))
+        self.assertEqual({'i-1': 'running'}, self._states(found))
+        self.assertIsNone(why)
+        # The plain first page (newest) leaves it all to described().
+        self.assertIsNone(instances_api._describe_if_cold(
+            self.request, REGION, None, 21))
+
 
 class PrivatePoolTests(test.TestCase):
     """The private pool (a Placement read per compute node) for the

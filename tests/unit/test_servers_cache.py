@@ -134,6 +134,25 @@ class ServersCacheTests(test.TestCase):
                          third.full_at)
         self.assertEqual(['s0', 's1'], self._ids(third))
 
+    def test_a_page_does_not_put_back_an_older_read(self):
+        self.nova.put(factories.server('s0'), T0)
+        servers_api.server_list(self.request, True)
+        self._tick(30)
+        # A page read what was kept (full at T0) and Nova's changes; a
+        # full read began and finished behind another page meanwhile.
+        stale = servers_api._kept('all')
+        self.nova.put(factories.server('s1'), self.now)
+        self._tick(1)
+        servers_api._full_read(self.request, 'all', {'all_tenants': True})
+        newer = self.now
+        self._tick(1)
+        with mock.patch.object(servers_api, '_kept', return_value=stale):
+            servers_api.server_list(self.request, True)
+        # The full read stays: the page's older one is not put back.
+        self.assertEqual(newer, servers_api._kept('all')[1])
+        self.assertEqual(['s0', 's1'], self._ids(
+            servers_api.server_list(self.request, True)))
+
     def test_cold_newest_now_and_everything_behind(self):
         for i in range(5):
             self.nova.put(factories.server('s%d' % i), T0)
