@@ -75,10 +75,11 @@ def ec2_hosts():
         ['ec2-' + region_name()]
 
 
-def server_list(request, all_projects=False, newest=None):
+def server_list(request, all_projects=False, newest=None, hosts=None):
     """The servers of the project, or of every project, as
     :func:`burst_dashboard.api.servers.server_list` keeps them."""
-    return servers_api.server_list(request, all_projects, newest=newest)
+    return servers_api.server_list(request, all_projects, newest=newest,
+                                   hosts=hosts)
 
 
 @profiler.trace
@@ -426,17 +427,42 @@ def _pool(request, wait):
         return None, None
 
 
+def _burst_hosts(request):
+    """The burst aggregate's hosts, or None when it cannot be read."""
+    state, _why = _policy_state(request)
+    return frozenset(state.aggregate.hosts or ()) if state else None
+
+
+def _with_named_servers(request, servers, found):
+    """An EC2-side list of servers (``servers.ec2_side``) with those it
+    lacks that a described instance names (a local server's stray
+    instance, a launch that failed without a host), looked up: an
+    instance naming none Nova knows is then an orphan. Every server
+    read now when there are too many to look up."""
+    listed = {s['id'] for s in servers.servers}
+    named = {_uuid(i) for i in (found.instances if found else ())} - \
+        listed - {None}
+    more = servers_api.servers_by_id(request, named) if named else []
+    if more is None:
+        return servers_api.server_list(request, True)
+    return dataclasses.replace(servers, servers=servers.servers + more)
+
+
 @profiler.trace
-def admin_inventory(request, newest=None):
+def admin_inventory(request, newest=None, ec2_side=False):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates. ``newest``: see :func:`server_list` (a
-    partial list has no orphans and no repatriation candidates)."""
+    partial list has no orphans and no repatriation candidates).
+    ``ec2_side``: the page lists only EC2 instances (EC2, drift,
+    repatriation candidates), so a cold cache reads only the servers on
+    the EC2 hosts and those EC2's instances name, not every server."""
     region = region_name()
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
         (stacks, stack_error), just_read = \
         burst_api_pkg.call_functions_parallel(
             (_policy_state, [request]),
-            (server_list, [request, True, newest]),
+            (server_list, [request, True, newest, (
+                lambda: _burst_hosts(request)) if ec2_side else None]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -455,6 +481,8 @@ def admin_inventory(request, newest=None):
     found, ec2_error, outage = _ec2_or_error(
         request, region, servers, on_ec2=_on_burst_hosts(state),
         just_read=just_read)
+    if servers.ec2_side:
+        servers = _with_named_servers(request, servers, found)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
@@ -463,13 +491,14 @@ def admin_inventory(request, newest=None):
                           price_of(region, instances), _now(),
                           burst_hosts=burst_hosts, projects=projects,
                           ec2_read=not ec2_error,
-                          all_servers=not servers.partial)
+                          all_servers=servers.ec2_side or
+                          not servers.partial)
     inventory.mark_stacks(rows, stacks)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
                        stack_error=stack_error, servers=servers,
                        described=found, pool_at=pool_at)
-    if state is None or servers.partial:
+    if state is None or (servers.partial and not servers.ec2_side):
         return result
     if hosts == POOL_PENDING:    # the servers were kept, the pool was not
         hosts, result.pool_at = _pool(request, True)

@@ -37,6 +37,7 @@ import datetime
 import logging
 
 from django.conf import settings
+from novaclient import exceptions as nova_exceptions
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import _nova
@@ -72,7 +73,11 @@ class Servers:
     synced_at: datetime.datetime   # the last read (full or changes) began
     changed: int = 0               # servers the last changes read returned
     full: bool = True              # whether this load read them all
-    partial: bool = False          # only the newest: nothing was kept yet
+    partial: bool = False          # only some: nothing was kept yet
+    # The partial list holds every server that is or may be on EC2 (those
+    # on the EC2 hosts, and those an EC2 instance names, looked up), not
+    # only the newest: complete for the lists of EC2 instances.
+    ec2_side: bool = False
 
 
 def max_age():
@@ -141,16 +146,19 @@ def _read_in_background(request, scope, opts):
                               lambda: _full_read(request, scope, opts))
 
 
-def server_list(request, all_projects=False, newest=None):
+def server_list(request, all_projects=False, newest=None, hosts=None):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
     with Nova's changes since the last read.
 
     Nothing kept: with ``newest``, only that many of the most recently
-    created servers are read now (``partial``) and the full read runs
-    behind the page; without, all of them are read now. Kept, but its last
-    full read older than :func:`max_age`: served from what is kept and
-    the changes, and read in full behind the page."""
+    created servers are read now (``partial``); with ``hosts`` (admins: a
+    callable returning the EC2 hosts, or None when unknown), only the
+    servers on those hosts (``partial`` and ``ec2_side``: the caller looks
+    up those EC2 names, :func:`servers_by_id`); the full read runs behind
+    the page. Otherwise all of them are read now. Kept, but its last full
+    read older than :func:`max_age`: served from what is kept and the
+    changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
     began = timeutils.utcnow(with_timezone=True)
     found = _kept(scope)
@@ -158,6 +166,11 @@ def server_list(request, all_projects=False, newest=None):
         if newest and _read_in_background(request, scope, opts):
             return Servers(list_servers(request, opts, newest=newest),
                            None, began, full=False, partial=True)
+        on = hosts() if hosts and all_projects else None
+        if on and _read_in_background(request, scope, opts):
+            return Servers([s for host in sorted(on) for s in list_servers(
+                request, dict(opts, host=host))], None, began, full=False,
+                partial=True, ec2_side=True)
         return _full_read(request, scope, opts)
     servers, full_at, synced_at = found
     since = (synced_at - OVERLAP).isoformat()
@@ -174,3 +187,24 @@ def server_list(request, all_projects=False, newest=None):
     if (began - full_at).total_seconds() >= max_age():
         _read_in_background(request, scope, opts)
     return result
+
+
+# More servers to look up one by one than this: every server is read.
+LOOKUPS_MAX = 20
+
+
+@profiler.trace
+def servers_by_id(request, ids):
+    """The servers of ``ids`` Nova knows (admins: of any project), trimmed
+    to :data:`FIELDS`; those it does not know are left out. None when
+    there are more than LOOKUPS_MAX (the caller reads every server)."""
+    if len(ids) > LOOKUPS_MAX:
+        return None
+    client = _nova.novaclient(request, NOVA_MICROVERSION)
+    found = []
+    for uid in sorted(ids):
+        try:
+            found.append(_trim(client.servers.get(uid)._info))
+        except nova_exceptions.NotFound:
+            pass
+    return found

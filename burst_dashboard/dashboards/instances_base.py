@@ -58,6 +58,9 @@ SNAPSHOT_SECONDS = 120
 # Sort keys whose natural first direction is the largest/newest first.
 DESC_FIRST = ('created', 'price', 'cost')
 
+# The lists of EC2 instances only: on a cold cache they need only the
+# servers that are or may be on EC2 (api.instances.admin_inventory).
+EC2_LISTS = ('ec2', 'drift', 'repatriate')
 SHOW_LABELS = {
     'all': _("All"),
     'local': _("Local"),

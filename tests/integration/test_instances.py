@@ -315,3 +315,34 @@ def test_cold_first_page_reads_the_newest_and_the_rest_behind(
     ids = {r.id for r in warm.rows}
     assert {older.id, newest.id, orphan} <= ids
     assert len(warm.servers.servers) == total
+
+
+def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
+        horizon_request, admin_conn, servers, orphans, member_request):
+    """Nothing kept and a list of EC2 instances (EC2, drift, repatriation
+    candidates): Nova is asked only for the servers on the burst
+    aggregate's hosts, and by ID for those EC2's instances name; the list
+    is whole for EC2 (a real orphan is flagged, a stray instance of a
+    local server is not called one) and every server is read behind."""
+    from burst_dashboard.api import kept
+    local = servers('m1.tiny')
+    burst = servers('ec2.small')
+    project = member_request.user.project_id
+    orphan = orphans(project, 'ec2-side-orphan')
+    stray = orphans(project, 'ec2-side-stray', instance_id=local.id)
+    cold = instances.admin_inventory(horizon_request, ec2_side=True)
+    assert cold.servers.partial and cold.servers.ec2_side
+    rows = {r.id: r for r in cold.rows}
+    assert rows[burst.id].where == 'ec2'
+    assert rows[burst.id].ec2.state == 'running'
+    assert rows[orphan].is_orphan
+    assert stray not in rows                     # not an orphan...
+    assert [d.code for d in rows[local.id].drift] == ['stray']   # ...this
+    assert all(r.where != 'local' or r.drift for r in cold.rows)
+    assert all(s['OS-EXT-SRV-ATTR:host'] == paths.EC2_HOST or
+               s['id'] == local.id for s in cold.servers.servers)
+    kept.wait_for_background()
+    warm = instances.admin_inventory(horizon_request, ec2_side=True)
+    assert not warm.servers.partial and not warm.servers.ec2_side
+    assert len(warm.servers.servers) == len(list(
+        admin_conn.compute.servers(all_projects=True)))

@@ -13,7 +13,9 @@
 """burst_dashboard.api.instances: what admin_inventory and
 project_inventory read, and how they pass what they could not read on to
 the join (Nova, Keystone, Placement and EC2 mocked at their calls)."""
+import dataclasses
 import types
+from unittest import mock
 
 from django.test.utils import override_settings
 from openstack_auth import utils as auth_utils
@@ -34,6 +36,7 @@ ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
                            'availability_zones'],
                heat: ['server_stacks', 'is_enabled'],
                keystone: ['tenant_list']}
+EC2_SIDE_MOCKS = {instances_api.servers_api: ['servers_by_id']}
 GOOD = {'enabled': 'true', 'enter_vcpu_pct': '80', 'enter_ram_pct': '80',
         'enter_disk_pct': '80', 'exit_pct': '60', 'max_instances': '',
         'max_vcpus': '', 'max_cost_per_hour': '', 'region': 'us-east-1',
@@ -83,7 +86,8 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self._mock()
         inv = instances_api.admin_inventory(self.request)
         rows = {r.id: r for r in inv.rows}
-        self.mock_server_list.assert_called_once_with(self.request, True, None)
+        self.mock_server_list.assert_called_once_with(
+            self.request, True, None, None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
         self.assertEqual('local', rows['loc'].where)
@@ -152,6 +156,45 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual('eu-west-1', inv.region)
         self.assertEqual('eu-west-1',
                          self.mock_ec2_describe.call_args.args[1])
+
+    @test.create_mocks({**ADMIN_MOCKS, **EC2_SIDE_MOCKS})
+    def test_ec2_side_looks_up_the_servers_ec2_names(self):
+        self._mock(described=[
+            factories.ec2('i-b', uuid='burst'),
+            factories.ec2('i-s', uuid='loc'),      # a stray, on compute-1
+            factories.ec2('i-o', uuid='gone')])    # Nova knows no gone
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('burst',
+                                               host='ec2-us-east-1')]),
+            partial=True, ec2_side=True)
+        self.mock_servers_by_id.return_value = [
+            factories.server('loc', host='compute-1')]
+        inv = instances_api.admin_inventory(self.request, ec2_side=True)
+        # The hosts are the burst aggregate's, asked only when cold.
+        hosts = self.mock_server_list.call_args.args[3]
+        self.assertEqual(frozenset(['ec2-us-east-1']), hosts())
+        self.mock_servers_by_id.assert_called_once_with(
+            self.request, {'loc', 'gone'})
+        rows = {r.id or r.ec2.instance_id: r for r in inv.rows}
+        self.assertEqual(['stray'], [d.code for d in rows['loc'].drift])
+        self.assertTrue(rows['i-o'].is_orphan)
+        self.assertEqual('ec2', rows['burst'].where)
+        self.assertTrue(rows['burst'].repatriate)    # the list is whole
+
+    @test.create_mocks({**ADMIN_MOCKS, **EC2_SIDE_MOCKS})
+    def test_ec2_side_with_too_many_to_look_up_reads_every_server(self):
+        self._mock(described=[factories.ec2('i-o', uuid='gone')])
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([]), partial=True, ec2_side=True)
+        self.mock_servers_by_id.return_value = None
+        with mock.patch.object(
+                instances_api.servers_api, 'server_list',
+                return_value=factories.listed([factories.server('gone')])
+        ) as everything:
+            inv = instances_api.admin_inventory(self.request, ec2_side=True)
+        everything.assert_called_once_with(self.request, True)
+        self.assertEqual(['gone'], [r.id for r in inv.rows])
+        self.assertFalse(inv.rows[0].is_orphan)
 
 
 @override_settings(BURST_DASHBOARD=SETTINGS)

@@ -162,7 +162,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21)   # the newest: a page and one
+            test.IsHttpRequest(), 21, ec2_side=False)   # the newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -409,8 +409,26 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.reset_mock()
             cache.clear()
             self._get(query)
+            # every server, or on EC2 for the lists of EC2 instances
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), None)   # every server
+                test.IsHttpRequest(), None, ec2_side=query == '?show=ec2')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_the_ec2_lists_may_read_only_the_ec2_side(self):
+        for show in ('ec2', 'drift', 'repatriate', 'local', 'all'):
+            self.mock_admin_inventory.reset_mock()
+            self._get('?show=%s&sort=cost' % show)
+            self.mock_admin_inventory.assert_called_once_with(
+                test.IsHttpRequest(), None,
+                ec2_side=show in ('ec2', 'drift', 'repatriate'))
+        # Read so, the page says what it lacks, and keeps no snapshot.
+        ec2_side = servers_api.Servers([], None, NOW, full=False,
+                                       partial=True, ec2_side=True)
+        res = self._get('?show=ec2&sort=cost', servers=ec2_side)
+        self.assertEqual({E1, E2, ORPHAN}, set(_ids(res)))
+        self.assertContains(res, 'burst-servers-ec2-side')
+        self.assertContains(res, 'Only the instances on EC2')
+        self.assertNotContains(res, 'The newest instances only')
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_partial_first_page_says_so_and_is_no_pager_snapshot(self):
@@ -423,7 +441,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         with override_settings(API_RESULT_PAGE_SIZE=2):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), 3)
+                test.IsHttpRequest(), 3, ec2_side=False)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")

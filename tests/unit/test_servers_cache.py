@@ -19,6 +19,7 @@ from unittest import mock
 from django.core.cache import cache
 from django.core import signals
 from django.test.utils import override_settings
+from novaclient import exceptions as nova_exceptions
 
 from openstack_dashboard.test import helpers as test
 
@@ -61,6 +62,9 @@ class FakeNova(object):
                 continue
             project = search_opts.get('project_id')
             if project and server['tenant_id'] != project:
+                continue
+            host = search_opts.get('host')
+            if host and server.get('OS-EXT-SRV-ATTR:host') != host:
                 continue
             out.append(servers_api._trim(server))
         return out
@@ -173,6 +177,44 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(['s0', 's1', 's2', 's3', 's4'], self._ids(second))
         self.assertIn('changes-since', self.nova.calls[-1])
 
+    def test_cold_ec2_side_now_and_everything_behind(self):
+        self.nova.put(factories.server('loc'), T0)
+        self.nova.put(factories.server('e1', host='ec2-a'), T0)
+        self.nova.put(factories.server('e2', host='ec2-b'), T0)
+        asked = []
+
+        def hosts():
+            asked.append(1)
+            return {'ec2-a', 'ec2-b'}
+        first = servers_api.server_list(self.request, True, hosts=hosts)
+        self.assertTrue(first.partial)
+        self.assertTrue(first.ec2_side)
+        self.assertEqual(['e1', 'e2'], self._ids(first))
+        self.assertEqual([{'all_tenants': True, 'host': 'ec2-a'},
+                          {'all_tenants': True, 'host': 'ec2-b'}],
+                         self.nova.calls)
+        kept.wait_for_background()
+        self.assertEqual({'all_tenants': True}, self.nova.calls[-1])
+        # Kept now: the hosts are not even asked for.
+        self._tick(5)
+        second = servers_api.server_list(self.request, True, hosts=hosts)
+        self.assertFalse(second.partial or second.ec2_side)
+        self.assertEqual(['e1', 'e2', 'loc'], self._ids(second))
+        self.assertEqual(1, len(asked))
+
+    def test_cold_ec2_side_unknown_hosts_or_a_member_read_everything(self):
+        self.nova.put(factories.server('loc'), T0)
+        self.nova.put(factories.server('e1', host='ec2-a'), T0)
+        unknown = servers_api.server_list(self.request, True,
+                                          hosts=lambda: None)
+        self.assertTrue(unknown.full)
+        self.assertEqual(['e1', 'loc'], self._ids(unknown))
+        self.request.user.project_id = 'p1'    # Nova: hosts are admins'
+        member = servers_api.server_list(self.request, False,
+                                         hosts=lambda: {'ec2-a'})
+        self.assertTrue(member.full)
+        self.assertNotIn('host', self.nova.calls[-1])
+
     def test_one_background_read_at_a_time_across_workers(self):
         self.nova.put(factories.server('s0'), T0)
         # Another worker (or replica) holds the lock: nothing started
@@ -229,3 +271,26 @@ class ServersCacheTests(test.TestCase):
             'k', lambda: cache.set('k:reading', 'another worker')))
         kept.wait_for_background()
         self.assertEqual('another worker', cache.get('k:reading'))
+
+
+class ServersByIdTests(test.TestCase):
+
+    def test_known_ones_trimmed_unknown_ones_left_out_too_many_none(self):
+        client = mock.Mock()
+
+        def get(uid):
+            if uid == 'gone':
+                raise nova_exceptions.NotFound(404)
+            return mock.Mock(_info=dict(factories.server(uid),
+                                        metadata={'x': 'y'}))
+        client.servers.get.side_effect = get
+        with mock.patch.object(servers_api._nova, 'novaclient',
+                               return_value=client) as novaclient:
+            found = servers_api.servers_by_id(self.request, {'s1', 'gone'})
+            self.assertEqual(['s1'], [s['id'] for s in found])
+            self.assertNotIn('metadata', found[0])
+            novaclient.assert_called_with(self.request,
+                                          servers_api.NOVA_MICROVERSION)
+            many = {'s%d' % i for i in range(servers_api.LOOKUPS_MAX + 1)}
+            self.assertIsNone(servers_api.servers_by_id(self.request, many))
+        self.assertEqual(2, client.servers.get.call_count)

@@ -33,7 +33,8 @@ class IndexView(base.InventoryView):
     filter_fields = (base.NAME, base.PROJECT, base.STACK)
 
     def load_inventory(self, newest=None):
-        return instances_api.admin_inventory(self.request, newest)
+        return instances_api.admin_inventory(
+            self.request, newest, ec2_side=self.show in base.EC2_LISTS)
 
     def _warn(self, inv):
         super()._warn(inv)
