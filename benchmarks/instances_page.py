@@ -34,7 +34,10 @@ turn:
   the changed servers)
 - ours, the next page (the pager: the first page's snapshot)
 - ours, the filtered and sorted lists (EC2 by cost, drift, by name)
-- ours, EC2 by cost, cold: a list that needs every server, on an emptied
+- ours, EC2 by cost, cold: a list of EC2 instances on an emptied cache
+  (only the servers on the EC2 hosts read from Nova in the request, the
+  page must say so; every server read behind it)
+- ours, by name, cold: a list that needs every server, on an emptied
   cache (every server read from Nova in the request)
 - Horizon's Admin → Instances (its default page size)
 - the floor: Nova ``GET /servers/detail`` of every project (all pages,
@@ -75,6 +78,8 @@ PAGES = {
 BATCH = 50
 # What the cold first page says (instances_base's template).
 PARTIAL = 'burst-servers-partial'
+# What a cold list of EC2 instances says (only the EC2 side was read).
+EC2_SIDE = 'burst-servers-ec2-side'
 # The locks of the reads that run behind the pages (api/kept.py), as
 # Django names them in memcached.
 BACKGROUND_LOCKS = (':1:burst-servers:all:reading',
@@ -277,7 +282,12 @@ def main():
                 if name != 'ours':     # the drift list may well be empty
                     load(name, page, check='drift' not in page)
             flush_cache()
-            load('ours (EC2, by cost), cold', PAGES['ours (EC2, by cost)'])
+            r = load('ours (EC2, by cost), cold',
+                     PAGES['ours (EC2, by cost)'])
+            if EC2_SIDE not in r.text:
+                raise SystemExit('the cold EC2 list read every server')
+            flush_cache()
+            load('ours (by name), cold', PAGES['ours (by name)'])
             wait_background()
             start = time.perf_counter()
             counted = floor()
