@@ -375,6 +375,7 @@ class Inventory:
     servers: object = None      # servers_api.Servers: how fresh they are
     described: object = None    # Described: when EC2 was read
     pool_at: object = None      # when Placement's usages were read
+    candidates_pending: bool = False   # they are read behind the page
 
 
 def _now():
@@ -449,13 +450,17 @@ def _with_named_servers(request, servers, found):
 
 
 @profiler.trace
-def admin_inventory(request, newest=None, ec2_side=False):
+def admin_inventory(request, newest=None, ec2_side=False, candidates=True):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates. ``newest``: see :func:`server_list` (a
     partial list has no orphans and no repatriation candidates).
     ``ec2_side``: the page lists only EC2 instances (EC2, drift,
     repatriation candidates), so a cold cache reads only the servers on
-    the EC2 hosts and those EC2's instances name, not every server."""
+    the EC2 hosts and those EC2's instances name, not every server.
+    ``candidates``: the page lists the repatriation candidates, so waits
+    for Placement's usages when none are kept; otherwise they are read
+    behind it and the candidates marked from the next load
+    (``candidates_pending``)."""
     region = region_name()
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
         (stacks, stack_error), just_read = \
@@ -466,7 +471,7 @@ def admin_inventory(request, newest=None, ec2_side=False):
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
-            (_pool, [request, newest is None]),
+            (_pool, [request, newest is None and candidates]),
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
             (_stacks_or_error, [request, True]),
@@ -500,8 +505,11 @@ def admin_inventory(request, newest=None, ec2_side=False):
                        described=found, pool_at=pool_at)
     if state is None or (servers.partial and not servers.ec2_side):
         return result
-    if hosts == POOL_PENDING:    # the servers were kept, the pool was not
+    if hosts == POOL_PENDING and candidates:   # servers kept, pool not
         hosts, result.pool_at = _pool(request, True)
+    if hosts == POOL_PENDING:     # read behind the page
+        result.candidates_pending = True
+        return result
     if hosts is None:
         result.repatriation_error = _(
             "Placement could not be read: no repatriation candidates.")

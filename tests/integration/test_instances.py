@@ -323,15 +323,19 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
     candidates): Nova is asked only for the servers on the burst
     aggregate's hosts, and by ID for those EC2's instances name; the list
     is whole for EC2 (a real orphan is flagged, a stray instance of a
-    local server is not called one) and every server is read behind."""
+    local server is not called one) and every server is read behind, as
+    are Placement's usages when the list does not show the repatriation
+    candidates."""
     from burst_dashboard.api import kept
     local = servers('m1.tiny')
     burst = servers('ec2.small')
     project = member_request.user.project_id
     orphan = orphans(project, 'ec2-side-orphan')
     stray = orphans(project, 'ec2-side-stray', instance_id=local.id)
-    cold = instances.admin_inventory(horizon_request, ec2_side=True)
+    cold = instances.admin_inventory(horizon_request, ec2_side=True,
+                                     candidates=False)
     assert cold.servers.partial and cold.servers.ec2_side
+    assert cold.candidates_pending and cold.pool_at is None
     rows = {r.id: r for r in cold.rows}
     assert rows[burst.id].where == 'ec2'
     assert rows[burst.id].ec2.state == 'running'
@@ -342,7 +346,9 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
     assert all(s['OS-EXT-SRV-ATTR:host'] == paths.EC2_HOST or
                s['id'] == local.id for s in cold.servers.servers)
     kept.wait_for_background()
-    warm = instances.admin_inventory(horizon_request, ec2_side=True)
+    warm = instances.admin_inventory(horizon_request, ec2_side=True,
+                                     candidates=False)
     assert not warm.servers.partial and not warm.servers.ec2_side
+    assert not warm.candidates_pending and warm.pool_at is not None
     assert len(warm.servers.servers) == len(list(
         admin_conn.compute.servers(all_projects=True)))

@@ -157,6 +157,23 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual('eu-west-1',
                          self.mock_ec2_describe.call_args.args[1])
 
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_without_candidates_placement_is_read_behind_the_page(self):
+        self._mock()
+        inv = instances_api.admin_inventory(self.request, candidates=False)
+        # Nothing kept: not read for this page, the rows are whole.
+        self.mock_compute_hosts.assert_not_called()
+        self.assertTrue(inv.candidates_pending)
+        self.assertEqual(2, len(inv.rows))
+        self.assertFalse(any(r.repatriate for r in inv.rows))
+        instances_api.kept.wait_for_background()
+        self.assertEqual(1, self.mock_compute_hosts.call_count)
+        # Kept by then: the next load marks them, with no Placement read.
+        inv = instances_api.admin_inventory(self.request, candidates=False)
+        self.assertFalse(inv.candidates_pending)
+        self.assertTrue({r.id: r for r in inv.rows}['burst'].repatriate)
+        self.assertEqual(1, self.mock_compute_hosts.call_count)
+
     @test.create_mocks({**ADMIN_MOCKS, **EC2_SIDE_MOCKS})
     def test_ec2_side_looks_up_the_servers_ec2_names(self):
         self._mock(described=[

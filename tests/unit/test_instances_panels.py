@@ -162,7 +162,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, ec2_side=False)   # the newest page
+            test.IsHttpRequest(), 21, ec2_side=False,
+            candidates=False)   # the newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -411,7 +412,15 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self._get(query)
             # every server, or on EC2 for the lists of EC2 instances
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), None, ec2_side=query == '?show=ec2')
+                test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
+                candidates=False)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_candidates_read_behind_the_page_says_so(self):
+        res = self._get('?show=ec2', candidates_pending=True)
+        self.assertEqual({E1, E2, ORPHAN}, set(_ids(res)))
+        self.assertMessageCount(res, info=1, warning=0, error=0)
+        self.assertContains(res, "Placement&#x27;s usages are being read")
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_the_ec2_lists_may_read_only_the_ec2_side(self):
@@ -420,7 +429,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self._get('?show=%s&sort=cost' % show)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
-                ec2_side=show in ('ec2', 'drift', 'repatriate'))
+                ec2_side=show in ('ec2', 'drift', 'repatriate'),
+                candidates=show == 'repatriate')
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -441,7 +451,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         with override_settings(API_RESULT_PAGE_SIZE=2):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), 3, ec2_side=False)
+                test.IsHttpRequest(), 3, ec2_side=False, candidates=False)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")

@@ -34,7 +34,8 @@ class IndexView(base.InventoryView):
 
     def load_inventory(self, newest=None):
         return instances_api.admin_inventory(
-            self.request, newest, ec2_side=self.show in base.EC2_LISTS)
+            self.request, newest, ec2_side=self.show in base.EC2_LISTS,
+            candidates=self.show == 'repatriate')
 
     def _warn(self, inv):
         super()._warn(inv)
@@ -46,6 +47,10 @@ class IndexView(base.InventoryView):
                 % inv.policy_error)
         if inv.repatriation_error:
             messages.warning(self.request, inv.repatriation_error)
+        if inv.candidates_pending:
+            messages.info(self.request, _(
+                "Placement's usages are being read for the repatriation "
+                "candidates: they are marked when you reload in a moment."))
 
 
 class DecisionView(views.HorizonTemplateView):
