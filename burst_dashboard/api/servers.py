@@ -43,6 +43,7 @@ from oslo_utils import timeutils
 from openstack_dashboard.api import _nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
+from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import kept
 
 LOG = logging.getLogger(__name__)
@@ -141,9 +142,18 @@ def _full_read(request, scope, opts):
 
 def _read_in_background(request, scope, opts):
     """A full read of the scope behind the page (one worker at a time);
-    False when none can be started (the cache away)."""
-    return kept.in_background(_key(scope),
-                              lambda: _full_read(request, scope, opts))
+    False when none can be started (the cache away). Skipped when, by the
+    time it starts, a full read begun since it was asked for is kept (the
+    page had to read every server itself after all)."""
+    asked = timeutils.utcnow(with_timezone=True)
+
+    def read():
+        found = _kept(scope)
+        if found is not None and found[1] >= asked:
+            LOG.debug('%s read in full since %s: not again', scope, asked)
+            return
+        _full_read(request, scope, opts)
+    return kept.in_background(_key(scope), read)
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None):
@@ -201,10 +211,11 @@ def servers_by_id(request, ids):
     if len(ids) > LOOKUPS_MAX:
         return None
     client = _nova.novaclient(request, NOVA_MICROVERSION)
-    found = []
-    for uid in sorted(ids):
+
+    def get(uid):
         try:
-            found.append(_trim(client.servers.get(uid)._info))
+            return _trim(client.servers.get(uid)._info)
         except nova_exceptions.NotFound:
-            pass
-    return found
+            return None
+    with burst_api_pkg.bounded_executor() as pool:
+        return [s for s in pool.map(get, sorted(ids)) if s is not None]

@@ -202,6 +202,18 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(['e1', 'e2', 'loc'], self._ids(second))
         self.assertEqual(1, len(asked))
 
+    def test_read_in_full_by_the_page_not_again_behind_it(self):
+        self.nova.put(factories.server('e1', host='ec2-a'), T0)
+        servers_api.server_list(self.request, True, hosts=lambda: {'ec2-a'})
+        # The page needs every server after all (too many EC2 names to
+        # look up): read now, nothing kept yet.
+        self._tick(1)
+        every = servers_api.server_list(self.request, True)
+        self.assertTrue(every.full)
+        self.assertEqual(2, len(self.nova.calls))
+        kept.wait_for_background()
+        self.assertEqual(2, len(self.nova.calls))     # not a third time
+
     def test_cold_ec2_side_unknown_hosts_or_a_member_read_everything(self):
         self.nova.put(factories.server('loc'), T0)
         self.nova.put(factories.server('e1', host='ec2-a'), T0)
