@@ -25,6 +25,7 @@ call per row.
 import dataclasses
 import datetime
 import logging
+import threading
 
 from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
@@ -271,43 +272,43 @@ def described(request, region, servers, project_id=None, on_ec2=None,
 
 
 @dataclasses.dataclass
-class _Kept:
-    """What :func:`_describe_if_cold` found kept (no describe made)."""
-    found: Described
+class _Early:
+    """What a page learnt of EC2 beside Nova's servers
+    (:func:`_describe_if_cold`): what is kept, or the region just
+    described in full (``fresh``), or why that failed."""
+    found: Described = None
+    fresh: bool = False
+    error: Exception = None
 
 
 def _describe_if_cold(request, region, project_id, newest):
-    """With nothing kept and a list that needs every server (no
-    ``newest``), the whole region (Described) now, beside Nova's servers,
-    or what it raised; what is kept (_Kept) when something is; else
-    None."""
+    """For a list that needs every server (no ``newest``): what is kept,
+    else the whole region described now, beside Nova's servers."""
     if newest is not None:
-        return None
+        return _Early()
     found = _kept_described(_ec2_key(region, project_id))
     if found is not None:
-        return _Kept(found)
+        return _Early(found)
     try:
-        return _full_describe(request, region, project_id)
+        return _Early(_full_describe(request, region, project_id),
+                      fresh=True)
     except Exception as e:   # for _ec2_or_error to say why
-        return e
+        return _Early(error=e)
 
 
 def _ec2_or_error(request, region, servers, project_id=None, on_ec2=None,
-                  just_read=None):
+                  early=None):
     """(Described, None, None), or (None, why, outage) when EC2 cannot be
     read: local rows still render. The reason never holds a credential;
     ``outage`` is the dashboard's back-off from EC2 (None when it did not
-    fail for want of an answer). ``just_read``: the region described in
-    full by this page already, or what that raised, or what it found kept
-    (_Kept)."""
+    fail for want of an answer). ``early``: what the page learnt of EC2
+    already (_Early)."""
+    early = early or _Early()
     try:
-        if isinstance(just_read, Exception):
-            raise just_read
-        if just_read is None or isinstance(just_read, _Kept):
-            found = described(request, region, servers, project_id, on_ec2,
-                              found=just_read and just_read.found)
-        else:
-            found = just_read
+        if early.error is not None:
+            raise early.error
+        found = early.found if early.fresh else described(
+            request, region, servers, project_id, on_ec2, found=early.found)
     except ec2_api.Unavailable as e:   # backing off: no call was made
         return None, ec2_api.describe_error(e), e.outage
     except Exception as e:   # botocore raises many unrelated types
@@ -428,9 +429,21 @@ def _pool(request, wait):
         return None, None
 
 
-def _burst_hosts(request):
-    """The burst aggregate's hosts, or None when it cannot be read."""
-    state, _why = _policy_state(request)
+def _once(read):
+    """``read()`` made at most once, by whichever thread asks first; the
+    others wait for its answer (a read two parallel branches need)."""
+    lock, done = threading.Lock(), []
+
+    def get():
+        with lock:
+            if not done:
+                done.append(read())
+            return done[0]
+    return get
+
+
+def _hosts_of(state):
+    """The burst aggregate's hosts, or None without the aggregate."""
     return frozenset(state.aggregate.hosts or ()) if state else None
 
 
@@ -462,12 +475,15 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True):
     behind it and the candidates marked from the next load
     (``candidates_pending``)."""
     region = region_name()
+    # Read once: a cold EC2-side list asks it for the EC2 hosts too.
+    policy_state = _once(lambda: _policy_state(request))
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
-        (stacks, stack_error), just_read = \
+        (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
-            (_policy_state, [request]),
+            (policy_state, []),
             (server_list, [request, True, newest, (
-                lambda: _burst_hosts(request)) if ec2_side else None]),
+                lambda: _hosts_of(policy_state()[0])) if ec2_side else
+                None]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -480,17 +496,17 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True):
         # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
-        region, just_read = state.policy.region, None
+        region, early = state.policy.region, None
     # EC2 after Nova: which instances to describe again depends on which
     # servers changed, and on which host they are.
     found, ec2_error, outage = _ec2_or_error(
         request, region, servers, on_ec2=_on_burst_hosts(state),
-        just_read=just_read)
+        early=early)
     if servers.ec2_side:
         servers = _with_named_servers(request, servers, found)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
-    burst_hosts = frozenset(state.aggregate.hosts or ()) if state else None
+    burst_hosts = _hosts_of(state)
     instances = found.instances if found else []
     rows = inventory.join(servers.servers, instances, region,
                           price_of(region, instances), _now(),
@@ -538,7 +554,7 @@ def _on_burst_hosts(state):
     left an EC2 instance). None (every server) without the aggregate."""
     if state is None:
         return None
-    burst_hosts = frozenset(state.aggregate.hosts or ())
+    burst_hosts = _hosts_of(state)
     return lambda server: server.get('OS-EXT-SRV-ATTR:host') in \
         burst_hosts or not server.get('OS-EXT-SRV-ATTR:host')
 
@@ -560,7 +576,7 @@ def project_inventory(request, newest=None):
     :func:`server_list`."""
     region = region_name()
     project = request.user.project_id
-    servers, (stacks, stack_error), just_read = \
+    servers, (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
             (server_list, [request, False, newest]),
             (_stacks_or_error, [request, False]),
@@ -571,7 +587,7 @@ def project_inventory(request, newest=None):
     found, ec2_error, outage = _ec2_or_error(
         request, region, servers, project,
         on_ec2=lambda server: server.get('hostId') in ec2_host_ids or
-        not server.get('hostId'), just_read=just_read)
+        not server.get('hostId'), early=early)
     # Nova scopes the servers and the describe is filtered by the project
     # tag; the panel checks every row's project once more before showing.
     instances = found.instances if found else []

@@ -325,10 +325,10 @@ class DescribedTests(test.TestCase):
         # Cold: the region is described beside Nova's list, and used.
         cold = instances_api._describe_if_cold(self.request, REGION, None,
                                                None)
-        self.assertIsInstance(cold, instances_api.Described)
+        self.assertTrue(cold.fresh)
         found, why, _outage = instances_api._ec2_or_error(
-            self.request, REGION, self._listed(), just_read=cold)
-        self.assertIs(cold, found)
+            self.request, REGION, self._listed(), early=cold)
+        self.assertIs(cold.found, found)
         self.assertEqual(1, len(self.ec2.calls))
         # Warm: what is kept is read once and handed on, no describe.
         self._tick(20)
@@ -337,14 +337,15 @@ class DescribedTests(test.TestCase):
             warm = instances_api._describe_if_cold(self.request, REGION,
                                                    None, None)
             found, why, _outage = instances_api._ec2_or_error(
-                self.request, REGION, self._listed(), just_read=warm)
+                self.request, REGION, self._listed(), early=warm)
         self.assertEqual(1, got.call_count)
         self.assertEqual(1, len(self.ec2.calls))
         self.assertEqual({'i-1': 'running'}, self._states(found))
         self.assertIsNone(why)
         # The plain first page (newest) leaves it all to described().
-        self.assertIsNone(instances_api._describe_if_cold(
-            self.request, REGION, None, 21))
+        self.assertEqual(instances_api._Early(),
+                         instances_api._describe_if_cold(
+                             self.request, REGION, None, 21))
 
 
 class PrivatePoolTests(test.TestCase):

@@ -190,6 +190,8 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         # The hosts are the burst aggregate's, asked only when cold.
         hosts = self.mock_server_list.call_args.args[3]
         self.assertEqual(frozenset(['ec2-us-east-1']), hosts())
+        # From the page's one read of the aggregate, not a second.
+        self.mock_policy_get.assert_called_once_with(self.request)
         self.mock_servers_by_id.assert_called_once_with(
             self.request, {'loc', 'gone'})
         rows = {r.id or r.ec2.instance_id: r for r in inv.rows}
