@@ -449,8 +449,17 @@ def select(rows, show='all', project=None, name=None, stack=None):
 
 
 _EPOCH = datetime.datetime.min.replace(tzinfo=datetime.timezone.utc)
+
+
+def name_order(name, uid):
+    """Where an instance of that name and ID comes in a list sorted by
+    name: by name regardless of case, then by ID; not the database's
+    collation, which differs from one cloud to the next."""
+    return ((name or '').lower(), uid or '')
+
+
 _SORT = {
-    'name': lambda r: ((r.name or '').lower(), r.id or ''),
+    'name': lambda r: name_order(r.name, r.id),
     'project': lambda r: ((r.project_name or r.project_id or '').lower(),
                           (r.name or '').lower(), r.id or ''),
     'where': lambda r: (r.where, r.host or r.region or '', r.id or ''),

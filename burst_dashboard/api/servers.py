@@ -43,6 +43,7 @@ from oslo_utils import timeutils
 from openstack_dashboard.api import _nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
+from burst_core import inventory
 from burst_dashboard import api as burst_api_pkg
 from burst_dashboard.api import kept
 
@@ -79,6 +80,9 @@ class Servers:
     # on the EC2 hosts, and those an EC2 instance names, looked up), not
     # only the newest: complete for the lists of EC2 instances.
     ec2_side: bool = False
+    # The partial list holds the first servers by name ('asc', 'desc'),
+    # not the newest.
+    by_name: str = None
 
 
 def max_age():
@@ -100,19 +104,52 @@ def _key(scope):
 
 
 @profiler.trace
-def list_servers(request, search_opts, newest=None):
+def list_servers(request, search_opts, newest=None, by_name=None):
     """Every server Nova lists for ``search_opts`` (all of its pages), or
-    only the ``newest`` most recently created (one page), trimmed to
-    :data:`FIELDS`."""
+    only the ``newest`` most recently created (one page) -- or, with
+    ``by_name`` ('asc', 'desc'), the first ``newest`` in Nova's order of
+    names --, trimmed to :data:`FIELDS`."""
     client = _nova.novaclient(request, NOVA_MICROVERSION)
     if newest:
         found = client.servers.list(
             detailed=True, search_opts=search_opts, limit=newest,
-            sort_keys=['created_at'], sort_dirs=['desc'])
+            sort_keys=['display_name' if by_name else 'created_at'],
+            sort_dirs=[by_name or 'desc'])
     else:
         found = client.servers.list(detailed=True, search_opts=search_opts,
                                     limit=-1)
     return [_trim(s._info) for s in found]
+
+
+@profiler.trace
+def list_names(request, search_opts):
+    """(ID, name) of every server Nova lists for ``search_opts``: Nova's
+    plain list, without the details (flavor, addresses, metadata), in a
+    fraction of the detailed list's time."""
+    client = _nova.novaclient(request, NOVA_MICROVERSION)
+    return [(s.id, getattr(s, 'name', None)) for s in client.servers.list(
+        detailed=False, search_opts=search_opts, limit=-1)]
+
+
+def _first_by_name(request, opts, count, by_name):
+    """The first ``count`` servers in the order of a list sorted by name
+    (:func:`burst_core.inventory.name_order`, which the pages after it
+    follow), or None when more than LOOKUPS_MAX of them are not in Nova's
+    own first page by name (its database's collation differs). Every
+    name is read from Nova's plain list; Nova's first page by name
+    usually holds the servers themselves, the others are looked up."""
+    names, first = burst_api_pkg.call_functions_parallel(
+        (list_names, [request, opts]),
+        (list_servers, [request, opts, count, by_name]))
+    wanted = [uid for uid, name in sorted(
+        names, key=lambda n: inventory.name_order(n[1], n[0]),
+        reverse=by_name == 'desc')[:count]]
+    have = {s['id']: s for s in first}
+    more = servers_by_id(request, set(wanted) - set(have))
+    if more is None:
+        return None
+    have.update((s['id'], s) for s in more)
+    return [have[uid] for uid in wanted if uid in have]
 
 
 def _scope(request, all_projects):
@@ -156,17 +193,20 @@ def _read_in_background(request, scope, opts):
     return kept.in_background(_key(scope), read)
 
 
-def server_list(request, all_projects=False, newest=None, hosts=None):
+def server_list(request, all_projects=False, newest=None, hosts=None,
+                by_name=None):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
     with Nova's changes since the last read.
 
     Nothing kept: with ``newest``, only that many of the most recently
-    created servers are read now (``partial``); with ``hosts`` (admins: a
-    callable returning the EC2 hosts, or None when unknown), only the
-    servers on those hosts (``partial`` and ``ec2_side``: the caller looks
-    up those EC2 names, :func:`servers_by_id`); the full read runs behind
-    the page. Otherwise all of them are read now. Kept, but its last full
+    created servers are read now (``partial``), or with ``by_name``
+    ('asc', 'desc') that many of the first by name
+    (:func:`_first_by_name`); with ``hosts`` (admins: a callable
+    returning the EC2 hosts, or None when unknown), only the servers on
+    those hosts (``partial`` and ``ec2_side``: the caller looks up those
+    EC2 names, :func:`servers_by_id`); the full read runs behind the
+    page. Otherwise all of them are read now. Kept, but its last full
     read older than :func:`max_age`: served from what is kept and the
     changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
@@ -174,8 +214,11 @@ def server_list(request, all_projects=False, newest=None, hosts=None):
     found = _kept(scope)
     if found is None:
         if newest and _read_in_background(request, scope, opts):
-            return Servers(list_servers(request, opts, newest=newest),
-                           None, began, full=False, partial=True)
+            first = _first_by_name(request, opts, newest, by_name) \
+                if by_name else list_servers(request, opts, newest=newest)
+            if first is not None:
+                return Servers(first, None, began, full=False, partial=True,
+                               by_name=by_name)
         on = hosts() if hosts and all_projects else None
         if on and _read_in_background(request, scope, opts):
             return Servers([s for host in sorted(on) for s in list_servers(

@@ -162,7 +162,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, ec2_side=False,
+            test.IsHttpRequest(), 21, ec2_side=False, by_name=None,
             candidates=False)   # the newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
@@ -413,7 +413,28 @@ class AdminIndexTests(test.BaseAdminViewTests):
             # every server, or on EC2 for the lists of EC2 instances
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
-                candidates=False)
+                candidates=False, by_name=None)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_a_first_page_by_name_may_read_only_its_servers(self):
+        for query, newest, by_name, ec2_side in (
+                ('?sort=name', 21, 'asc', False),
+                ('?sort=name&dir=desc', 21, 'desc', False),
+                ('?sort=name&show=ec2', None, 'asc', True),
+                ('?sort=name&name=web', None, 'asc', False),
+                ('?sort=name&marker=' + E1, None, 'asc', False)):
+            self.mock_admin_inventory.reset_mock()
+            cache.clear()
+            self._get(query)
+            self.mock_admin_inventory.assert_called_once_with(
+                test.IsHttpRequest(), newest, ec2_side=ec2_side,
+                candidates=False, by_name=by_name)
+        by_name = servers_api.Servers([], None, NOW, full=False,
+                                      partial=True, by_name='asc')
+        res = self._get('?sort=name', servers=by_name)
+        self.assertContains(res, 'burst-servers-by-name')
+        self.assertContains(res, 'The first instances by name only')
+        self.assertNotContains(res, 'The newest instances only')
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_candidates_read_behind_the_page_says_so(self):
@@ -430,7 +451,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
                 ec2_side=show in ('ec2', 'drift', 'repatriate'),
-                candidates=show == 'repatriate')
+                candidates=show == 'repatriate', by_name=None)
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -451,7 +472,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
         with override_settings(API_RESULT_PAGE_SIZE=2):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), 3, ec2_side=False, candidates=False)
+                test.IsHttpRequest(), 3, ec2_side=False, candidates=False,
+                by_name=None)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")
@@ -687,7 +709,7 @@ class ProjectIndexTests(test.TestCase):
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertMessageCount(res, warning=0, error=0)
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21)   # the newest: a page and one
+            test.IsHttpRequest(), 21, None)  # the newest: a page and one
         self.assertEqual([E1, E2, L1], _ids(res))
         for text in ('db-local', 'web-burst', 'i-0e1', 't3.small',
                      'us-east-1a', '54.1.2.3', 'running', 'i-0e2',

@@ -37,6 +37,7 @@ class FakeNova(object):
         self.servers = {}
         self.calls = []
         self.newest = []
+        self.looked_up = []
 
     def put(self, server, at):
         self.servers[server['id']] = (dict(server), at)
@@ -45,8 +46,14 @@ class FakeNova(object):
         server, _at = self.servers[uid]
         self.servers[uid] = (dict(server, status='DELETED'), at)
 
-    def list(self, request, search_opts, newest=None):
+    def list(self, request, search_opts, newest=None, by_name=None):
         self.calls.append(dict(search_opts))
+        if newest and by_name:
+            # A database's collation: upper case before lower case.
+            self.newest.append((newest, by_name))
+            return [servers_api._trim(s) for s, at in sorted(
+                self._live(), key=lambda v: v[0]['name'],
+                reverse=by_name == 'desc')][:newest]
         if newest:
             self.newest.append(newest)
             return [servers_api._trim(s) for s, at in sorted(
@@ -68,6 +75,20 @@ class FakeNova(object):
                 continue
             out.append(servers_api._trim(server))
         return out
+
+    def _live(self):
+        return [v for v in self.servers.values()
+                if v[0]['status'] != 'DELETED']
+
+    def names(self, request, search_opts):
+        self.calls.append(dict(search_opts, plain=True))
+        return [(s['id'], s['name']) for s, at in self._live()]
+
+    def by_id(self, request, ids):
+        self.looked_up.append(set(ids))
+        if len(ids) > servers_api.LOOKUPS_MAX:
+            return None
+        return [servers_api._trim(self.servers[i][0]) for i in ids]
 
 
 class ServersCacheTests(test.TestCase):
@@ -201,6 +222,52 @@ class ServersCacheTests(test.TestCase):
         self.assertFalse(second.partial or second.ec2_side)
         self.assertEqual(['e1', 'e2', 'loc'], self._ids(second))
         self.assertEqual(1, len(asked))
+
+    def _by_name(self, direction):
+        with mock.patch.object(servers_api, 'list_names',
+                               side_effect=self.nova.names), \
+                mock.patch.object(servers_api, 'servers_by_id',
+                                  side_effect=self.nova.by_id):
+            return servers_api.server_list(self.request, True, newest=2,
+                                           by_name=direction)
+
+    def test_cold_by_name_the_first_in_the_pages_order(self):
+        for uid, name in (('s1', 'beta'), ('s2', 'alpha'), ('s3', 'gamma'),
+                          ('s4', 'Delta')):
+            self.nova.put(factories.server(uid, name), T0)
+        first = self._by_name('asc')
+        self.assertTrue(first.partial)
+        self.assertEqual('asc', first.by_name)
+        # The pages' order (case aside), not the database's, which puts
+        # Delta first: beta looked up, Delta left out.
+        self.assertEqual(['alpha', 'beta'],
+                         [s['name'] for s in first.servers])
+        self.assertEqual([(2, 'asc')], self.nova.newest)
+        self.assertEqual([{'s1'}], self.nova.looked_up)
+        cache.clear()
+        kept.forget_pending()
+        last = self._by_name('desc')
+        self.assertEqual(['gamma', 'Delta'],
+                         [s['name'] for s in last.servers])
+        self.assertEqual({'s4'}, self.nova.looked_up[-1])
+
+    def test_cold_by_name_too_many_to_look_up_reads_everything(self):
+        for i in range(servers_api.LOOKUPS_MAX + 2):
+            self.nova.put(factories.server('a%02d' % i, 'a%02d' % i), T0)
+            self.nova.put(factories.server('B%02d' % i, 'B%02d' % i), T0)
+        with mock.patch.object(servers_api, 'list_names',
+                               side_effect=self.nova.names), \
+                mock.patch.object(servers_api, 'servers_by_id',
+                                  side_effect=self.nova.by_id):
+            first = servers_api.server_list(
+                self.request, True, newest=servers_api.LOOKUPS_MAX + 2,
+                by_name='asc')
+        self.assertFalse(first.partial)
+        self.assertEqual(2 * (servers_api.LOOKUPS_MAX + 2),
+                         len(first.servers))
+        calls = len(self.nova.calls)
+        kept.wait_for_background()     # and not read again behind it
+        self.assertEqual(calls, len(self.nova.calls))
 
     def test_read_in_full_by_the_page_not_again_behind_it(self):
         self.nova.put(factories.server('e1', host='ec2-a'), T0)

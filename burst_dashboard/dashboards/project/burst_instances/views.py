@@ -34,8 +34,9 @@ class IndexView(base.InventoryView):
     sort_choices = tuple(k for k in base.inventory.SORT_KEYS
                          if k != 'project')
 
-    def load_inventory(self, newest=None):
-        return instances_api.project_inventory(self.request, newest)
+    def load_inventory(self, newest=None, by_name=None):
+        return instances_api.project_inventory(self.request, newest,
+                                               by_name)
 
     def visible_rows(self, inv):
         # project_inventory reads only this project; checked here again so
