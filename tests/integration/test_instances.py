@@ -352,3 +352,40 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
     assert not warm.candidates_pending and warm.pool_at is not None
     assert len(warm.servers.servers) == len(list(
         admin_conn.compute.servers(all_projects=True)))
+
+
+def test_cold_first_page_by_name_in_the_pages_order(
+        horizon_request, admin_conn, servers):
+    """Nothing kept and the first page of the list sorted by name: only
+    its servers are read now, and in the order of the pages after it (by
+    name regardless of case), not in the database's collation (C here,
+    which puts upper case first: Nova's own first page by name misses
+    one, which is looked up); every server is read behind it."""
+    from burst_core import inventory
+    from burst_dashboard.api import kept
+    tag = uuid.uuid4().hex[:6]
+    lower, upper = servers('m1.tiny'), servers('ec2.small')
+    admin_conn.compute.update_server(lower, name='0a-by-name-' + tag)
+    admin_conn.compute.update_server(upper, name='0B-by-name-' + tag)
+    everyone = list(admin_conn.compute.servers(all_projects=True))
+    first = [s.id for s in sorted(everyone, key=lambda s: (
+        inventory.name_order(s.name, s.id)))][:2]
+    assert first == [lower.id, upper.id]
+    cold = instances.admin_inventory(horizon_request, 2, by_name='asc')
+    assert cold.servers.partial and cold.servers.by_name == 'asc'
+    assert [s['id'] for s in cold.servers.servers] == first
+    rows = {r.id: r for r in cold.rows}
+    assert rows[upper.id].ec2 and rows[upper.id].ec2.state == 'running'
+    assert rows[lower.id].where == 'local'
+    last = [s.id for s in sorted(everyone, key=lambda s: (
+        inventory.name_order(s.name, s.id)), reverse=True)][:2]
+    kept.forget_pending()
+    kept.wait_for_background()
+    from django.core.cache import cache
+    cache.clear()
+    cold = instances.admin_inventory(horizon_request, 2, by_name='desc')
+    assert [s['id'] for s in cold.servers.servers] == last
+    kept.wait_for_background()
+    warm = instances.admin_inventory(horizon_request, 2, by_name='asc')
+    assert not warm.servers.partial
+    assert len(warm.servers.servers) == len(everyone)
