@@ -57,14 +57,16 @@ BACKGROUND = (b'"nova-compute ', b'"compute.py ', b'"nova-scheduler ',
               b'"nova-conductor ')
 
 
-def requests_since(sizes, by_backend=None):
-    """Access-log lines since ``sizes`` but those of Nova's own services;
-    per backend into ``by_backend`` (a dict) when given."""
+def requests_since(sizes, by_backend=None, until=None):
+    """Access-log lines since ``sizes`` (up to ``until``, sizes too, when
+    given) but those of Nova's own services; per backend into
+    ``by_backend`` (a dict) when given."""
     count = 0
     for b, size in sizes.items():
         with open(procs.log_path(b), 'rb') as f:
             f.seek(size)
-            found = sum(1 for line in f.read().splitlines()
+            text = f.read() if until is None else f.read(until[b] - size)
+            found = sum(1 for line in text.splitlines()
                         if ACCESS.match(line) and
                         not any(ua in line for ua in BACKGROUND))
         count += found
