@@ -355,7 +355,7 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
 
 
 def test_cold_first_page_by_name_in_the_pages_order(
-        horizon_request, admin_conn, servers):
+        horizon_request, admin_conn, servers, member_request, demo_conn):
     """Nothing kept and the first page of the list sorted by name: only
     its servers are read now, and in the order of the pages after it (by
     name regardless of case), not in the database's collation (C here,
@@ -373,7 +373,8 @@ def test_cold_first_page_by_name_in_the_pages_order(
     assert first == [lower.id, upper.id]
     cold = instances.admin_inventory(horizon_request, 2, by_name='asc')
     assert cold.servers.partial and cold.servers.by_name == 'asc'
-    assert [s['id'] for s in cold.servers.servers] == first
+    assert [(s['id'], s['name']) for s in cold.servers.servers] == [
+        (lower.id, '0a-by-name-' + tag), (upper.id, '0B-by-name-' + tag)]
     rows = {r.id: r for r in cold.rows}
     assert rows[upper.id].ec2 and rows[upper.id].ec2.state == 'running'
     assert rows[lower.id].where == 'local'
@@ -389,3 +390,12 @@ def test_cold_first_page_by_name_in_the_pages_order(
     warm = instances.admin_inventory(horizon_request, 2, by_name='asc')
     assert not warm.servers.partial
     assert len(warm.servers.servers) == len(everyone)
+    # A member's: their own project's servers only (Nova's scoping).
+    cache.clear()
+    mine = sorted(demo_conn.compute.servers(), key=lambda s: (
+        inventory.name_order(s.name, s.id)))
+    cold = instances.project_inventory(member_request, 1, by_name='asc')
+    assert cold.servers.partial
+    assert [r.id for r in cold.rows] == [mine[0].id] == [lower.id]
+    assert {s['tenant_id'] for s in cold.servers.servers} == {
+        member_request.user.project_id}
