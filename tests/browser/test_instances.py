@@ -89,7 +89,8 @@ def _table(browser, url, name):
 
 def _whole_table(browser, url, name):
     """The table once it lists every instance: a cold first page lists
-    the newest only (and says so) while the rest is read behind it."""
+    the newest (or the first by name) only, and says so, while the rest
+    is read behind it."""
     deadline = time.monotonic() + 60
     table = _table(browser, url, name)
     while browser.find_elements(By.CSS_SELECTOR, '.burst-servers-partial'):
@@ -108,7 +109,7 @@ def test_admin_instances_page(login, local_cloud, fleet, artifacts_dir):
     browser.set_window_size(1900, 1400)
     url = local_cloud.url('horizon', '/admin/burst_instances/?sort=name'
                                      '&dir=asc')
-    _table(browser, url, ADMIN)
+    _whole_table(browser, url, ADMIN)
     browser.save_screenshot(os.path.join(artifacts_dir, 'instances.png'))
     local = _row(browser, ADMIN, fleet['local'].id).text
     assert 'Local: %s' % fleet['local'].compute_host in local
