@@ -253,6 +253,8 @@ def servers_by_id(request, ids):
     there are more than LOOKUPS_MAX (the caller reads every server)."""
     if len(ids) > LOOKUPS_MAX:
         return None
+    if not ids:
+        return []
     client = _nova.novaclient(request, NOVA_MICROVERSION)
 
     def get(uid):

@@ -373,3 +373,12 @@ class ServersByIdTests(test.TestCase):
             many = {'s%d' % i for i in range(servers_api.LOOKUPS_MAX + 1)}
             self.assertIsNone(servers_api.servers_by_id(self.request, many))
         self.assertEqual(2, client.servers.get.call_count)
+
+    def test_nothing_to_look_up_no_client_no_pool(self):
+        with mock.patch.object(servers_api._nova, 'novaclient') as nc, \
+                mock.patch.object(servers_api.burst_api_pkg,
+                                  'bounded_executor') as pool:
+            self.assertEqual([], servers_api.servers_by_id(self.request,
+                                                           set()))
+        nc.assert_not_called()
+        pool.assert_not_called()
