@@ -216,9 +216,12 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
         if newest and _read_in_background(request, scope, opts):
             first = _first_by_name(request, opts, newest, by_name) \
                 if by_name else list_servers(request, opts, newest=newest)
-            if first is not None:
-                return Servers(first, None, began, full=False, partial=True,
-                               by_name=by_name)
+            if first is None:
+                # Too many of the first by name to look up: every server
+                # now (the read queued behind then finds it kept).
+                return _full_read(request, scope, opts)
+            return Servers(first, None, began, full=False, partial=True,
+                           by_name=by_name)
         on = hosts() if hosts and all_projects else None
         if on and _read_in_background(request, scope, opts):
             return Servers([s for host in sorted(on) for s in list_servers(
