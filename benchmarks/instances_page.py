@@ -33,13 +33,17 @@ turn:
   the changes are read from Nova (changes-since) and EC2 (the instances of
   the changed servers)
 - ours, the next page (the pager: the first page's snapshot)
-- ours, the filtered and sorted lists (EC2 by cost, drift, by name)
+- ours, the filtered and sorted lists (EC2 by cost, drift, by name,
+  oldest first)
 - ours, EC2 by cost, cold: a list of EC2 instances on an emptied cache
   (only the servers on the EC2 hosts read from Nova in the request, the
   page must say so; every server read behind it)
 - ours, by name, cold: the first page of the list sorted by name, on an
   emptied cache (Nova's plain list of every name, and only the page's
   servers in detail; the page must say so; every server read behind it)
+- ours, oldest first, cold: the first page of the list oldest first, on
+  an emptied cache (only Nova's oldest servers read, as the newest for
+  the first page; the page must say so)
 - ours, local, cold: a list that needs every server, on an emptied
   cache (every server read from Nova in the request)
 - Horizon's Admin → Instances (its default page size)
@@ -76,6 +80,7 @@ PAGES = {
     'ours (EC2, by cost)': '/admin/burst_instances/?show=ec2&sort=cost',
     'ours (drift)': '/admin/burst_instances/?show=drift',
     'ours (by name)': '/admin/burst_instances/?sort=name&dir=asc',
+    'ours (oldest)': '/admin/burst_instances/?sort=created&dir=asc',
     'ours (local)': '/admin/burst_instances/?show=local',
     'horizon': '/admin/instances/',
 }
@@ -86,6 +91,8 @@ PARTIAL = 'burst-servers-partial'
 EC2_SIDE = 'burst-servers-ec2-side'
 # What the cold first page by name says (only its servers were read).
 BY_NAME = 'burst-servers-by-name'
+# What the cold first page oldest first says (only Nova's oldest read).
+OLDEST = 'burst-servers-oldest'
 # The locks of the reads that run behind the pages (api/kept.py), as
 # Django names them in memcached.
 BACKGROUND_LOCKS = (':1:burst-servers:all:reading',
@@ -298,6 +305,11 @@ def main():
             r = load('ours (by name), cold', PAGES['ours (by name)'])
             if BY_NAME not in r.text:
                 raise SystemExit('the cold list by name read every server')
+            flush_cache()
+            r = load('ours (oldest), cold', PAGES['ours (oldest)'])
+            if OLDEST not in r.text:
+                raise SystemExit('the cold list oldest first read every '
+                                 'server')
             flush_cache()
             load('ours (local), cold', PAGES['ours (local)'])
             wait_background()

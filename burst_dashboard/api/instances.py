@@ -77,11 +77,11 @@ def ec2_hosts():
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                by_name=None):
+                order=servers_api.NEWEST):
     """The servers of the project, or of every project, as
     :func:`burst_dashboard.api.servers.server_list` keeps them."""
     return servers_api.server_list(request, all_projects, newest=newest,
-                                   hosts=hosts, by_name=by_name)
+                                   hosts=hosts, order=order)
 
 
 @profiler.trace
@@ -465,9 +465,9 @@ def _with_named_servers(request, servers, found):
 
 @profiler.trace
 def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
-                    by_name=None):
+                    order=servers_api.NEWEST):
     """Every instance of every project, local and on EC2, with drift and
-    repatriation candidates. ``newest``, ``by_name``: see
+    repatriation candidates. ``newest``, ``order``: see
     :func:`server_list` (a partial list has no orphans and no
     repatriation candidates).
     ``ec2_side``: the page lists only EC2 instances (EC2, drift,
@@ -486,7 +486,7 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (policy_state, []),
             (server_list, [request, True, newest, (
                 lambda: _hosts_of(policy_state()[0])) if ec2_side else
-                None, by_name]),
+                None, order]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -573,15 +573,15 @@ def _or_none(read, what, request):
 
 
 @profiler.trace
-def project_inventory(request, newest=None, by_name=None):
+def project_inventory(request, newest=None, order=servers_api.NEWEST):
     """The project's own instances, local and on EC2 (EC2 read only for
-    instances tagged with this project). ``newest``, ``by_name``: see
+    instances tagged with this project). ``newest``, ``order``: see
     :func:`server_list`."""
     region = region_name()
     project = request.user.project_id
     servers, (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
-            (server_list, [request, False, newest, None, by_name]),
+            (server_list, [request, False, newest, None, order]),
             (_stacks_or_error, [request, False]),
             (_describe_if_cold, [request, region, project, newest]))
     # Project users see no hosts, but the hostId Nova shows them for each

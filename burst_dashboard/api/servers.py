@@ -65,6 +65,10 @@ FIELDS = ('id', 'name', 'status', 'tenant_id', 'user_id', 'hostId',
           'OS-EXT-AZ:availability_zone', 'flavor', 'created', 'updated',
           'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at')
 _DELETED = ('DELETED',)
+# The list orders (sort key of burst_core.inventory, Nova's sort key)
+# whose first page a cold cache reads alone: Nova sorts by them too.
+NOVA_SORT = {'created': 'created_at', 'name': 'display_name'}
+NEWEST = ('created', 'desc')
 
 
 @dataclasses.dataclass
@@ -80,9 +84,17 @@ class Servers:
     # on the EC2 hosts, and those an EC2 instance names, looked up), not
     # only the newest: complete for the lists of EC2 instances.
     ec2_side: bool = False
-    # The partial list holds the first servers by name ('asc', 'desc'),
-    # not the newest.
-    by_name: str = None
+    # The order the partial list holds the first servers of: (sort key,
+    # direction) of NOVA_SORT, ('created', 'desc') being the newest.
+    order: tuple = NEWEST
+
+    @property
+    def first(self):
+        """What a partial list holds the first of: 'newest', 'oldest'
+        or 'by-name'."""
+        if self.order[0] == 'name':
+            return 'by-name'
+        return 'oldest' if self.order[1] == 'asc' else 'newest'
 
 
 def max_age():
@@ -104,17 +116,16 @@ def _key(scope):
 
 
 @profiler.trace
-def list_servers(request, search_opts, newest=None, by_name=None):
+def list_servers(request, search_opts, newest=None, order=NEWEST):
     """Every server Nova lists for ``search_opts`` (all of its pages), or
-    only the ``newest`` most recently created (one page) -- or, with
-    ``by_name`` ('asc', 'desc'), the first ``newest`` in Nova's order of
-    names --, trimmed to :data:`FIELDS`."""
+    only the first ``newest`` (one page) in Nova's ``order`` (sort key of
+    :data:`NOVA_SORT`, direction; by default the most recently created),
+    trimmed to :data:`FIELDS`."""
     client = _nova.novaclient(request, NOVA_MICROVERSION)
     if newest:
         found = client.servers.list(
             detailed=True, search_opts=search_opts, limit=newest,
-            sort_keys=['display_name' if by_name else 'created_at'],
-            sort_dirs=[by_name or 'desc'])
+            sort_keys=[NOVA_SORT[order[0]]], sort_dirs=[order[1]])
     else:
         found = client.servers.list(detailed=True, search_opts=search_opts,
                                     limit=-1)
@@ -131,7 +142,7 @@ def list_names(request, search_opts):
         detailed=False, search_opts=search_opts, limit=-1)]
 
 
-def _first_by_name(request, opts, count, by_name):
+def _first_by_name(request, opts, count, direction):
     """The first ``count`` servers in the order of a list sorted by name
     (:func:`burst_core.inventory.name_order`, which the pages after it
     follow), or None when more than LOOKUPS_MAX of them are not in Nova's
@@ -140,10 +151,10 @@ def _first_by_name(request, opts, count, by_name):
     usually holds the servers themselves, the others are looked up."""
     names, first = burst_api_pkg.call_functions_parallel(
         (list_names, [request, opts]),
-        (list_servers, [request, opts, count, by_name]))
+        (list_servers, [request, opts, count, ('name', direction)]))
     wanted = [uid for uid, name in sorted(
         names, key=lambda n: inventory.name_order(n[1], n[0]),
-        reverse=by_name == 'desc')[:count]]
+        reverse=direction == 'desc')[:count]]
     have = {s['id']: s for s in first}
     more = servers_by_id(request, set(wanted) - set(have))
     if more is None:
@@ -194,19 +205,18 @@ def _read_in_background(request, scope, opts):
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                by_name=None):
+                order=NEWEST):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
     with Nova's changes since the last read.
 
-    Nothing kept: with ``newest``, only that many of the most recently
-    created servers are read now (``partial``), or with ``by_name``
-    ('asc', 'desc') that many of the first by name
-    (:func:`_first_by_name`); with ``hosts`` (admins: a callable
-    returning the EC2 hosts, or None when unknown), only the servers on
-    those hosts (``partial`` and ``ec2_side``: the caller looks up those
-    EC2 names, :func:`servers_by_id`); the full read runs behind the
-    page. Otherwise all of them are read now. Kept, but its last full
+    Nothing kept: with ``newest``, only that many of the first servers in
+    ``order`` are read now (``partial``; by default the most recently
+    created; by name: :func:`_first_by_name`); with ``hosts`` (admins: a
+    callable returning the EC2 hosts, or None when unknown), only the
+    servers on those hosts (``partial`` and ``ec2_side``: the caller looks
+    up those EC2 names, :func:`servers_by_id`); the full read runs behind
+    the page. Otherwise all of them are read now. Kept, but its last full
     read older than :func:`max_age`: served from what is kept and the
     changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
@@ -214,14 +224,15 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     found = _kept(scope)
     if found is None:
         if newest and _read_in_background(request, scope, opts):
-            first = _first_by_name(request, opts, newest, by_name) \
-                if by_name else list_servers(request, opts, newest=newest)
+            first = _first_by_name(request, opts, newest, order[1]) \
+                if order[0] == 'name' else \
+                list_servers(request, opts, newest, order)
             if first is None:
                 # Too many of the first by name to look up: every server
                 # now (the read queued behind then finds it kept).
                 return _full_read(request, scope, opts)
             return Servers(first, None, began, full=False, partial=True,
-                           by_name=by_name)
+                           order=order)
         on = hosts() if hosts and all_projects else None
         if on and _read_in_background(request, scope, opts):
             return Servers([s for host in sorted(on) for s in list_servers(

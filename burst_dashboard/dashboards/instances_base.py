@@ -360,28 +360,29 @@ class InventoryView(tables.DataTableView):
     show_ec2_reason = True     # admins see why EC2 could not be read
     _prev = _more = False
 
-    def load_inventory(self, newest=None, by_name=None):
+    def load_inventory(self, newest=None, order=None):
         """The joined list; ``newest``: a cold cache may read only that
-        many of Nova's newest servers, or with ``by_name`` ('asc',
-        'desc') of the first by name (``api.servers.server_list``)."""
+        many of the first servers in ``order`` (sort key, direction:
+        ``api.servers.server_list``)."""
         raise NotImplementedError
 
     def _newest(self):
         """How many servers the page needs when it shows the first page of
-        the whole list, newest first or sorted by name, with no filter:
-        one more than a page (Horizon's "next" link). None for any other
-        list, which needs every server."""
+        the whole list in an order Nova sorts by too (:meth:`_order`),
+        with no filter: one more than a page (Horizon's "next" link).
+        None for any other list, which needs every server."""
         get = self.request.GET
         if get.get(MARKER) or get.get(PREV_MARKER) or \
-                self.show != 'all' or self._by_name() is None and (
-                    self.sort != DEFAULT_SORT or self.direction != DESC) or \
+                self.show != 'all' or self._order() is None or \
                 self.project or self.name or self.stack:
             return None
         return utils.get_page_size(self.request) + 1
 
-    def _by_name(self):
-        """The direction of a list sorted by name, else None."""
-        return self.direction if self.sort == NAME else None
+    def _order(self):
+        """(sort key, direction) of a list by creation or by name, the
+        orders Nova sorts by too; else None."""
+        return (self.sort, self.direction) \
+            if self.sort in (DEFAULT_SORT, NAME) else None
 
     def _snapshot_key(self):
         user = self.request.user
@@ -402,7 +403,7 @@ class InventoryView(tables.DataTableView):
             if found is not None:
                 self.read_at, inv = found
                 return inv
-        inv = self.load_inventory(self._newest(), self._by_name())
+        inv = self.load_inventory(self._newest(), self._order())
         self.read_at = timeutils.utcnow(with_timezone=True)
         if getattr(inv.servers, 'partial', False):
             return inv    # the pager walks a whole list, not this one

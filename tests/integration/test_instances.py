@@ -317,6 +317,44 @@ def test_cold_first_page_reads_the_newest_and_the_rest_behind(
     assert len(warm.servers.servers) == total
 
 
+def test_cold_oldest_first_page_reads_nova_oldest_first(
+        horizon_request, admin_conn, servers, member_request, demo_conn):
+    """Nothing kept and the first page of the list oldest first: only
+    Nova's oldest servers are read now (Nova sorts by creation in both
+    directions), the full read behind it; a member's, their project's
+    oldest."""
+    from burst_dashboard.api import kept
+    from django.core.cache import cache
+    first, second = servers('m1.tiny'), servers('ec2.small')
+    kept.forget_pending()
+    kept.wait_for_background()
+    cache.clear()
+    everyone = list(admin_conn.compute.servers(all_projects=True))
+    cold = instances.admin_inventory(horizon_request, 2,
+                                     order=('created', 'asc'))
+    assert cold.servers.partial and cold.servers.first == 'oldest'
+    assert sorted(s['created'] for s in cold.servers.servers) == sorted(
+        s.created_at for s in everyone)[:2]
+    if len(everyone) == 2:     # run alone: the two just booted, in order
+        assert [r.id for r in cold.rows] == [first.id, second.id]
+        assert cold.rows[1].ec2 and cold.rows[1].ec2.state == 'running'
+    kept.wait_for_background()
+    warm = instances.admin_inventory(horizon_request, 2,
+                                     order=('created', 'asc'))
+    assert not warm.servers.partial
+    assert len(warm.servers.servers) == len(everyone)
+    cache.clear()
+    mine = list(demo_conn.compute.servers())
+    cold = instances.project_inventory(member_request, 1,
+                                       order=('created', 'asc'))
+    assert cold.servers.partial
+    assert [s['created'] for s in cold.servers.servers] == [
+        min(s.created_at for s in mine)]
+    assert {s['tenant_id'] for s in cold.servers.servers} == {
+        member_request.user.project_id}
+    kept.wait_for_background()
+
+
 def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
         horizon_request, admin_conn, servers, orphans, member_request):
     """Nothing kept and a list of EC2 instances (EC2, drift, repatriation
@@ -371,8 +409,9 @@ def test_cold_first_page_by_name_in_the_pages_order(
     first = [s.id for s in sorted(everyone, key=lambda s: (
         inventory.name_order(s.name, s.id)))][:2]
     assert first == [lower.id, upper.id]
-    cold = instances.admin_inventory(horizon_request, 2, by_name='asc')
-    assert cold.servers.partial and cold.servers.by_name == 'asc'
+    cold = instances.admin_inventory(horizon_request, 2,
+                                     order=('name', 'asc'))
+    assert cold.servers.partial and cold.servers.first == 'by-name'
     assert [(s['id'], s['name']) for s in cold.servers.servers] == [
         (lower.id, '0a-by-name-' + tag), (upper.id, '0B-by-name-' + tag)]
     rows = {r.id: r for r in cold.rows}
@@ -384,17 +423,20 @@ def test_cold_first_page_by_name_in_the_pages_order(
     kept.wait_for_background()
     from django.core.cache import cache
     cache.clear()
-    cold = instances.admin_inventory(horizon_request, 2, by_name='desc')
+    cold = instances.admin_inventory(horizon_request, 2,
+                                     order=('name', 'desc'))
     assert [s['id'] for s in cold.servers.servers] == last
     kept.wait_for_background()
-    warm = instances.admin_inventory(horizon_request, 2, by_name='asc')
+    warm = instances.admin_inventory(horizon_request, 2,
+                                     order=('name', 'asc'))
     assert not warm.servers.partial
     assert len(warm.servers.servers) == len(everyone)
     # A member's: their own project's servers only (Nova's scoping).
     cache.clear()
     mine = sorted(demo_conn.compute.servers(), key=lambda s: (
         inventory.name_order(s.name, s.id)))
-    cold = instances.project_inventory(member_request, 1, by_name='asc')
+    cold = instances.project_inventory(member_request, 1,
+                                       order=('name', 'asc'))
     assert cold.servers.partial
     assert [r.id for r in cold.rows] == [mine[0].id] == [lower.id]
     assert {s['tenant_id'] for s in cold.servers.servers} == {

@@ -87,7 +87,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         inv = instances_api.admin_inventory(self.request)
         rows = {r.id: r for r in inv.rows}
         self.mock_server_list.assert_called_once_with(
-            self.request, True, None, None, None)
+            self.request, True, None, None, instances_api.servers_api.NEWEST)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
         self.assertEqual('local', rows['loc'].where)
@@ -234,7 +234,7 @@ class ProjectInventoryTests(test.TestCase):
         self.mock_server_stacks.assert_called_once_with(self.request, False)
         self.assertEqual('shop', inv.rows[0].stack)
         self.mock_server_list.assert_called_once_with(
-            self.request, False, None, None, None)
+            self.request, False, None, None, instances_api.servers_api.NEWEST)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', project)
         self.assertEqual(['mine'], [r.id for r in inv.rows])

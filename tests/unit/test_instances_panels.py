@@ -162,8 +162,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertTemplateUsed(res, 'burst_dashboard/instances/index.html')
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, ec2_side=False, by_name=None,
-            candidates=False)   # the newest page
+            test.IsHttpRequest(), 21, ec2_side=False,
+            order=('created', 'desc'), candidates=False)   # newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -404,36 +404,46 @@ class AdminIndexTests(test.BaseAdminViewTests):
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_only_the_plain_first_page_may_read_the_newest(self):
-        for query in ('?show=ec2', '?sort=cost', '?sort=created&dir=asc',
-                      '?name=web', '?project=other', '?stack=shop',
-                      '?marker=' + E1):
+        for query in ('?show=ec2', '?sort=cost', '?name=web',
+                      '?project=other', '?stack=shop', '?marker=' + E1):
             self.mock_admin_inventory.reset_mock()
             cache.clear()
             self._get(query)
             # every server, or on EC2 for the lists of EC2 instances
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
-                candidates=False, by_name=None)
+                candidates=False,
+                order=None if query == '?sort=cost' else ('created', 'desc'))
 
     @test.create_mocks(ADMIN_MOCKS)
-    def test_a_first_page_by_name_may_read_only_its_servers(self):
-        for query, newest, by_name, ec2_side in (
-                ('?sort=name', 21, 'asc', False),
-                ('?sort=name&dir=desc', 21, 'desc', False),
-                ('?sort=name&show=ec2', None, 'asc', True),
-                ('?sort=name&name=web', None, 'asc', False),
-                ('?sort=name&marker=' + E1, None, 'asc', False)):
+    def test_a_first_page_by_name_or_oldest_may_read_only_its_servers(
+            self):
+        for query, newest, order, ec2_side in (
+                ('?sort=name', 21, ('name', 'asc'), False),
+                ('?sort=name&dir=desc', 21, ('name', 'desc'), False),
+                ('?sort=created&dir=asc', 21, ('created', 'asc'), False),
+                ('?sort=name&show=ec2', None, ('name', 'asc'), True),
+                ('?sort=name&name=web', None, ('name', 'asc'), False),
+                ('?sort=created&dir=asc&project=other', None,
+                 ('created', 'asc'), False),
+                ('?sort=name&marker=' + E1, None, ('name', 'asc'), False)):
             self.mock_admin_inventory.reset_mock()
             cache.clear()
             self._get(query)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), newest, ec2_side=ec2_side,
-                candidates=False, by_name=by_name)
+                candidates=False, order=order)
         by_name = servers_api.Servers([], None, NOW, full=False,
-                                      partial=True, by_name='asc')
+                                      partial=True, order=('name', 'asc'))
         res = self._get('?sort=name', servers=by_name)
         self.assertContains(res, 'burst-servers-by-name')
         self.assertContains(res, 'The first instances by name only')
+        self.assertNotContains(res, 'The newest instances only')
+        oldest = servers_api.Servers([], None, NOW, full=False,
+                                     partial=True, order=('created', 'asc'))
+        res = self._get('?sort=created&dir=asc', servers=oldest)
+        self.assertContains(res, 'burst-servers-oldest')
+        self.assertContains(res, 'The oldest instances only')
         self.assertNotContains(res, 'The newest instances only')
 
     @test.create_mocks(ADMIN_MOCKS)
@@ -451,7 +461,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
                 ec2_side=show in ('ec2', 'drift', 'repatriate'),
-                candidates=show == 'repatriate', by_name=None)
+                candidates=show == 'repatriate', order=None)
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -473,7 +483,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), 3, ec2_side=False, candidates=False,
-                by_name=None)
+                order=('created', 'desc'))
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")
@@ -709,7 +719,7 @@ class ProjectIndexTests(test.TestCase):
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertMessageCount(res, warning=0, error=0)
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, None)  # the newest: a page and one
+            test.IsHttpRequest(), 21, ('created', 'desc'))  # a page + 1
         self.assertEqual([E1, E2, L1], _ids(res))
         for text in ('db-local', 'web-burst', 'i-0e1', 't3.small',
                      'us-east-1a', '54.1.2.3', 'running', 'i-0e2',

@@ -46,19 +46,21 @@ class FakeNova(object):
         server, _at = self.servers[uid]
         self.servers[uid] = (dict(server, status='DELETED'), at)
 
-    def list(self, request, search_opts, newest=None, by_name=None):
+    def list(self, request, search_opts, newest=None,
+             order=servers_api.NEWEST):
         self.calls.append(dict(search_opts))
-        if newest and by_name:
+        if newest and order[0] == 'name':
             # A database's collation: upper case before lower case.
-            self.newest.append((newest, by_name))
+            self.newest.append((newest, order[1]))
             return [servers_api._trim(s) for s, at in sorted(
                 self._live(), key=lambda v: v[0]['name'],
-                reverse=by_name == 'desc')][:newest]
+                reverse=order[1] == 'desc')][:newest]
         if newest:
-            self.newest.append(newest)
+            self.newest.append(newest if order == servers_api.NEWEST
+                               else (newest, order))
             return [servers_api._trim(s) for s, at in sorted(
                 self.servers.values(), key=lambda v: v[1],
-                reverse=True)][:newest]
+                reverse=order[1] == 'desc')][:newest]
         since = search_opts.get('changes-since')
         since = since and datetime.datetime.fromisoformat(since)
         out = []
@@ -178,6 +180,19 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(['s0', 's1'], self._ids(
             servers_api.server_list(self.request, True)))
 
+    def test_cold_oldest_first_reads_nova_oldest_first(self):
+        for i in range(5):
+            self.nova.put(factories.server('s%d' % i),
+                          T0 + datetime.timedelta(minutes=i))
+        first = servers_api.server_list(self.request, True, newest=2,
+                                        order=('created', 'asc'))
+        self.assertTrue(first.partial)
+        self.assertEqual('oldest', first.first)
+        self.assertEqual(['s0', 's1'], [s['id'] for s in first.servers])
+        self.assertEqual([(2, ('created', 'asc'))], self.nova.newest)
+        newest = servers_api.Servers([], None, T0, partial=True)
+        self.assertEqual('newest', newest.first)
+
     def test_cold_newest_now_and_everything_behind(self):
         for i in range(5):
             self.nova.put(factories.server('s%d' % i), T0)
@@ -229,7 +244,7 @@ class ServersCacheTests(test.TestCase):
                 mock.patch.object(servers_api, 'servers_by_id',
                                   side_effect=self.nova.by_id):
             return servers_api.server_list(self.request, True, newest=2,
-                                           by_name=direction)
+                                           order=('name', direction))
 
     def test_cold_by_name_the_first_in_the_pages_order(self):
         for uid, name in (('s1', 'beta'), ('s2', 'alpha'), ('s3', 'gamma'),
@@ -237,7 +252,8 @@ class ServersCacheTests(test.TestCase):
             self.nova.put(factories.server(uid, name), T0)
         first = self._by_name('asc')
         self.assertTrue(first.partial)
-        self.assertEqual('asc', first.by_name)
+        self.assertEqual(('name', 'asc'), first.order)
+        self.assertEqual('by-name', first.first)
         # The pages' order (case aside), not the database's, which puts
         # Delta first: beta looked up, Delta left out.
         self.assertEqual(['alpha', 'beta'],
@@ -261,7 +277,7 @@ class ServersCacheTests(test.TestCase):
                                   side_effect=self.nova.by_id):
             first = servers_api.server_list(
                 self.request, True, newest=servers_api.LOOKUPS_MAX + 2,
-                by_name='asc')
+                order=('name', 'asc'))
         self.assertFalse(first.partial)
         self.assertEqual(2 * (servers_api.LOOKUPS_MAX + 2),
                          len(first.servers))

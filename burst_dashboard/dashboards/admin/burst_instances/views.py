@@ -32,10 +32,10 @@ class IndexView(base.InventoryView):
     page_title = _("Burst Instances")
     filter_fields = (base.NAME, base.PROJECT, base.STACK)
 
-    def load_inventory(self, newest=None, by_name=None):
+    def load_inventory(self, newest=None, order=None):
         return instances_api.admin_inventory(
             self.request, newest, ec2_side=self.show in base.EC2_LISTS,
-            candidates=self.show == 'repatriate', by_name=by_name)
+            candidates=self.show == 'repatriate', order=order)
 
     def _warn(self, inv):
         super()._warn(inv)

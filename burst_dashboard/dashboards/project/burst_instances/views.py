@@ -34,9 +34,8 @@ class IndexView(base.InventoryView):
     sort_choices = tuple(k for k in base.inventory.SORT_KEYS
                          if k != 'project')
 
-    def load_inventory(self, newest=None, by_name=None):
-        return instances_api.project_inventory(self.request, newest,
-                                               by_name)
+    def load_inventory(self, newest=None, order=None):
+        return instances_api.project_inventory(self.request, newest, order)
 
     def visible_rows(self, inv):
         # project_inventory reads only this project; checked here again so
