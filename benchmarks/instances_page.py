@@ -193,7 +193,12 @@ def _vcpus(conn):
 
 def flush_cache():
     """Empty the memcached Horizon shares (servers, pager snapshots,
-    decision records): the next load is a cold one."""
+    decision records): the next load is a cold one. The reads an earlier
+    page left behind it are waited for first: emptied, the cache would
+    hold no lock of theirs to wait for, and they would run (and write
+    into the cache) during the cold page, their requests counted as its
+    own."""
+    wait_background()
     infra.flush_memcached()
 
 
