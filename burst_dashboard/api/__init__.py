@@ -17,6 +17,12 @@ Functions take the Django ``request`` first, in the style of
 """
 from concurrent import futures
 
+# The compute API microversion of every Nova read of the dashboard: 2.47
+# embeds the flavor in a server (no flavor lookups). One version, so one
+# novaclient per request (Horizon keeps one per version, each of which
+# authenticates itself with Keystone: two more requests a page).
+NOVA_MICROVERSION = '2.47'
+
 # Per-item reads (each provider's usages, each stack's resources) run at
 # most this many at a time.
 MAX_WORKERS = 8

@@ -130,7 +130,8 @@ def price_lookup(region):
 @profiler.trace
 def aggregate_list(request):
     """Every host aggregate, with its hosts and metadata (one call)."""
-    return _nova.novaclient(request).aggregates.list()
+    return _nova.novaclient(
+        request, burst_api_pkg.NOVA_MICROVERSION).aggregates.list()
 
 
 def revision_of(metadata):

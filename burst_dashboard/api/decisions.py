@@ -25,7 +25,6 @@ import logging
 from django.core.cache import cache
 
 from openstack_dashboard.api import _nova
-from openstack_dashboard.api import nova
 from openstack_dashboard.contrib.developer.profiler import api as profiler
 
 from burst_core import decisions
@@ -55,7 +54,9 @@ def summary(request, server_id):
     kept = cache.get(_key(server_id))
     if kept is not None:
         return kept
-    actions = nova.instance_action_list(request, server_id)
+    actions = _nova.novaclient(
+        request, burst_api_pkg.NOVA_MICROVERSION).instance_action.list(
+            server_id)
     ours = [a for a in actions if a.action == decisions.ACTION]
     if not ours:
         return None
@@ -89,7 +90,8 @@ def summaries(request, server_ids):
 @profiler.trace
 def server(request, server_id):
     """The instance as Nova's JSON (name, host for admins, status)."""
-    return _nova.novaclient(request).servers.get(server_id)._info
+    return _nova.novaclient(
+        request, burst_api_pkg.NOVA_MICROVERSION).servers.get(server_id)._info
 
 
 @profiler.trace

@@ -51,7 +51,7 @@ LOG = logging.getLogger(__name__)
 
 # 2.47: servers embed their flavor (name, vCPUs, RAM, disk and, for those
 # allowed to see them, extra specs), so no flavor call is needed.
-NOVA_MICROVERSION = '2.47'
+NOVA_MICROVERSION = burst_api_pkg.NOVA_MICROVERSION
 MAX_AGE = 600
 # changes-since is asked from this long before the last read began: a
 # server updated while that read was running is read again, not missed.
@@ -136,10 +136,12 @@ def list_servers(request, search_opts, newest=None, order=NEWEST):
 def list_names(request, search_opts):
     """(ID, name) of every server Nova lists for ``search_opts``: Nova's
     plain list, without the details (flavor, addresses, metadata), in a
-    fraction of the detailed list's time."""
-    client = _nova.novaclient(request, NOVA_MICROVERSION)
-    return [(s.id, getattr(s, 'name', None)) for s in client.servers.list(
-        detailed=False, search_opts=search_opts, limit=-1)]
+    fraction of the detailed list's time. Through openstacksdk, which
+    follows Nova's next links: one request up to Nova's page size, where
+    novaclient asks for an empty page after the last."""
+    compute = _nova.computeclient(request, NOVA_MICROVERSION)
+    return [(s.id, s.name) for s in compute.servers(details=False,
+                                                    **search_opts)]
 
 
 def _first_by_name(request, opts, count, direction):

@@ -398,3 +398,39 @@ class ServersByIdTests(test.TestCase):
                                                            set()))
         nc.assert_not_called()
         pool.assert_not_called()
+
+
+class OneNovaClientTests(test.TestCase):
+    """Every Nova read of a page asks Horizon for the novaclient of one
+    microversion: Horizon keeps one client per version and request, and
+    each authenticates itself with Keystone (two requests)."""
+
+    def test_the_pages_reads_share_one_version(self):
+        from burst_dashboard.api import burst as burst_api
+        from burst_dashboard.api import decisions as decisions_api
+        from django.core.cache import cache
+        cache.clear()
+        with mock.patch.object(servers_api._nova, 'novaclient') as nc:
+            nc.return_value.servers.list.return_value = []
+            nc.return_value.servers.get.return_value = mock.Mock(_info={})
+            nc.return_value.instance_action.list.return_value = []
+            servers_api.list_servers(self.request, {'all_tenants': True})
+            servers_api.servers_by_id(self.request, {'s1'})
+            burst_api.aggregate_list(self.request)
+            decisions_api.summary(self.request, 's1')
+            decisions_api.server(self.request, 's1')
+        self.assertEqual(5, nc.call_count)
+        self.assertEqual({(self.request, servers_api.NOVA_MICROVERSION)},
+                         {c.args for c in nc.call_args_list})
+
+    def test_names_through_openstacksdk_one_version(self):
+        with mock.patch.object(servers_api._nova, 'computeclient') as cc:
+            cc.return_value.servers.return_value = iter([
+                mock.Mock(id='s1'), mock.Mock(id='s2')])
+            found = servers_api.list_names(self.request,
+                                           {'all_tenants': True})
+        self.assertEqual(['s1', 's2'], [uid for uid, name in found])
+        cc.assert_called_once_with(self.request,
+                                   servers_api.NOVA_MICROVERSION)
+        cc.return_value.servers.assert_called_once_with(details=False,
+                                                        all_tenants=True)

@@ -337,7 +337,8 @@ class BurstApiPolicyTests(FakesMixin, test.TestCase):
         with mock.patch.object(burst_api._nova, 'novaclient') as client:
             client.return_value.aggregates.list.return_value = ['a']
             self.assertEqual(['a'], burst_api.aggregate_list(self.request))
-        client.assert_called_once_with(self.request)
+        client.assert_called_once_with(
+            self.request, burst_api.burst_api_pkg.NOVA_MICROVERSION)
 
     def test_revision_of(self):
         for raw, expected in [('7', 7), ('0', 0), (None, 0), ('abc', 0),
