@@ -17,10 +17,12 @@ Functions take the Django ``request`` first, in the style of
 """
 from concurrent import futures
 
-# The compute API microversion of every Nova read of the dashboard: 2.47
-# embeds the flavor in a server (no flavor lookups). One version, so one
-# novaclient per request (Horizon keeps one per version, each of which
-# authenticates itself with Keystone: two more requests a page).
+# The compute API microversion of the Nova reads of the Instances pages
+# (servers, the burst aggregate, instance actions): 2.47 embeds the
+# flavor in a server (no flavor lookups). One version, so one novaclient
+# per page (Horizon keeps one per version and request, each of which
+# authenticates itself with Keystone: two more requests a page). Horizon's
+# own calls (hypervisors, services, a save's metadata) keep its default.
 NOVA_MICROVERSION = '2.47'
 
 # Per-item reads (each provider's usages, each stack's resources) run at

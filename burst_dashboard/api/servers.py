@@ -38,6 +38,7 @@ import logging
 
 from django.conf import settings
 from novaclient import exceptions as nova_exceptions
+from openstack import exceptions as sdk_exceptions
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import _nova
@@ -140,8 +141,16 @@ def list_names(request, search_opts):
     follows Nova's next links: one request up to Nova's page size, where
     novaclient asks for an empty page after the last."""
     compute = _nova.computeclient(request, NOVA_MICROVERSION)
-    return [(s.id, s.name) for s in compute.servers(details=False,
-                                                    **search_opts)]
+    try:
+        return [(s.id, s.name) for s in compute.servers(details=False,
+                                                        **search_opts)]
+    except sdk_exceptions.HttpException as e:
+        # Horizon takes any openstacksdk HTTP error for "not authorized"
+        # (a 403 page): Nova's answer raised as novaclient's, as the
+        # page's other Nova reads raise it ("Unable to retrieve ...").
+        if e.response is None:
+            raise nova_exceptions.ClientException(500) from e
+        raise nova_exceptions.from_response(e.response, None, e.url) from e
 
 
 def _first_by_name(request, opts, count, direction):
@@ -222,6 +231,7 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     read older than :func:`max_age`: served from what is kept and the
     changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
+    order = order or NEWEST
     began = timeutils.utcnow(with_timezone=True)
     found = _kept(scope)
     if found is None:

@@ -192,6 +192,13 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual([(2, ('created', 'asc'))], self.nova.newest)
         newest = servers_api.Servers([], None, T0, partial=True)
         self.assertEqual('newest', newest.first)
+        cache.clear()
+        kept.forget_pending()
+        # No order given (a view's other sorts): the newest.
+        first = servers_api.server_list(self.request, True, newest=2,
+                                        order=None)
+        self.assertEqual(['s4', 's3'], [s['id'] for s in first.servers])
+        self.assertEqual('newest', first.first)
 
     def test_cold_newest_now_and_everything_behind(self):
         for i in range(5):
@@ -434,3 +441,29 @@ class OneNovaClientTests(test.TestCase):
                                    servers_api.NOVA_MICROVERSION)
         cc.return_value.servers.assert_called_once_with(details=False,
                                                         all_tenants=True)
+
+    def test_names_nova_errors_as_novaclient_ones_not_unauthorized(self):
+        from openstack import exceptions as sdk_exceptions
+        from openstack_dashboard import exceptions as horizon_exceptions
+        import requests
+
+        def answer(code):
+            response = requests.Response()
+            response.status_code = code
+            return sdk_exceptions.HttpException(response=response)
+        for code, raised in ((503, nova_exceptions.ClientException),
+                             (401, nova_exceptions.Unauthorized)):
+            with mock.patch.object(servers_api._nova,
+                                   'computeclient') as cc:
+                cc.return_value.servers.side_effect = answer(code)
+                with self.assertRaises(raised) as found:
+                    servers_api.list_names(self.request,
+                                           {'all_tenants': True})
+            self.assertEqual(code == 401, isinstance(
+                found.exception, nova_exceptions.Unauthorized))
+        # Horizon: a Nova error is recoverable ("Unable to retrieve"),
+        # openstacksdk's own would have been "not authorized" (a 403).
+        self.assertIsInstance(answer(503), horizon_exceptions.UNAUTHORIZED)
+        self.assertNotIsInstance(
+            nova_exceptions.ClientException(503),
+            horizon_exceptions.UNAUTHORIZED)
