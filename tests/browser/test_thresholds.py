@@ -99,6 +99,15 @@ def _submit(browser, css):
     WebDriverWait(browser, 60).until(ec.staleness_of(old))
 
 
+def _save(browser):
+    """Click Save and wait for the page the save leads to: the modal goes
+    stale as soon as Horizon sends the form, before the save is done, and
+    loading another page then would race it."""
+    _submit(browser, '.btn-primary')
+    WebDriverWait(browser, 60).until(ec.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, '.alert-success'), 'Saved the burst thresholds'))
+
+
 def _field_error(browser, name):
     group = browser.find_element(
         By.XPATH, "//div[@id='%s']//*[@id='id_%s']/ancestor::div"
@@ -157,7 +166,7 @@ def test_preview_and_save(admin_browser, local_cloud, admin_conn,
         By.CSS_SELECTOR, MODAL + ' #id_enter_vcpu_pct').get_attribute(
             'value') == '70'
 
-    _submit(browser, '.btn-primary')
+    _save(browser)
     page = _index(browser, local_cloud)
     meta = _aggregate(admin_conn).metadata
     assert meta['burst:enabled'] == 'true'
@@ -219,7 +228,7 @@ def test_broken_policy_shown_and_repaired(admin_browser, local_cloud,
                                          'thresholds-malformed.png'))
     _open_modal(browser, local_cloud)
     _fill(browser, max_vcpus='12', max_instances='4', region='us-east-1')
-    _submit(browser, '.btn-primary')
+    _save(browser)
     _index(browser, local_cloud)
     assert not browser.find_elements(By.CSS_SELECTOR, '.burst-malformed')
     meta = _aggregate(admin_conn).metadata
