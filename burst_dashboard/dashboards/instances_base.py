@@ -43,6 +43,7 @@ from burst_core import inventory
 from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import ec2 as ec2_api
 from burst_dashboard.api import kept
+from burst_dashboard.api import servers as servers_api
 from burst_dashboard import i18n
 
 LOG = logging.getLogger(__name__)
@@ -382,7 +383,7 @@ class InventoryView(tables.DataTableView):
         """(sort key, direction) of a list by creation or by name, the
         orders Nova sorts by too; else None."""
         return (self.sort, self.direction) \
-            if self.sort in (DEFAULT_SORT, NAME) else None
+            if self.sort in servers_api.NOVA_SORT else None
 
     def _snapshot_key(self):
         user = self.request.user

@@ -433,18 +433,17 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), newest, ec2_side=ec2_side,
                 candidates=False, order=order)
-        by_name = servers_api.Servers([], None, NOW, full=False,
-                                      partial=True, order=('name', 'asc'))
-        res = self._get('?sort=name', servers=by_name)
-        self.assertContains(res, 'burst-servers-by-name')
-        self.assertContains(res, 'The first instances by name only')
-        self.assertNotContains(res, 'The newest instances only')
-        oldest = servers_api.Servers([], None, NOW, full=False,
-                                     partial=True, order=('created', 'asc'))
-        res = self._get('?sort=created&dir=asc', servers=oldest)
-        self.assertContains(res, 'burst-servers-oldest')
-        self.assertContains(res, 'The oldest instances only')
-        self.assertNotContains(res, 'The newest instances only')
+        for query, order, css, text in (
+                ('?sort=name', ('name', 'asc'), 'burst-servers-by-name',
+                 'The first instances by name only'),
+                ('?sort=created&dir=asc', ('created', 'asc'),
+                 'burst-servers-oldest', 'The oldest instances only')):
+            partial = servers_api.Servers([], None, NOW, full=False,
+                                          partial=True, order=order)
+            res = self._get(query, servers=partial)
+            self.assertContains(res, css)
+            self.assertContains(res, text)
+            self.assertNotContains(res, 'The newest instances only')
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_candidates_read_behind_the_page_says_so(self):
