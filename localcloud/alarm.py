@@ -134,15 +134,35 @@ def _mark(conn, nested_path, member, unhealthy, reason=''):
               'resource_status_reason': reason})
 
 
+def _group_state(conn, path, group):
+    """What says Heat is resizing the group: its own status, and its nested
+    stack's status and last update. A policy's signal resizes the nested
+    stack while the group resource itself stays CREATE_COMPLETE, and Heat
+    records the SIGNAL event only once the new members are built."""
+    res = _resource(conn, path, group)
+    nested = res['physical_resource_id']
+    if not nested:
+        return res['resource_status'], None, None
+    stack = conn.orchestration.get(
+        '/stacks/%s' % _stack_path(conn, nested)).json()['stack']
+    return (res['resource_status'], stack['stack_status'],
+            stack['updated_time'])
+
+
+def _in_progress(state):
+    return any(s and not s.endswith(_DONE) for s in state[:2])
+
+
 def signal(conn, stack, policy, group='group', wait=300, idle=15,
            details=None):
     """Signal a scaling policy as an alarm would and wait until Heat has
     acted on it. Returns True when the group was resized, False when Heat
     took no action (at its minimum or maximum size, cooling down, or busy),
     seen as no new SIGNAL event within ``idle`` seconds while the group
-    was not updating."""
+    and its nested stack were not updating."""
     path = _stack_path(conn, stack)
     before = _signal_events(conn, path, policy)
+    start_state = _group_state(conn, path, group)
     conn.orchestration.post(
         '/stacks/%s/resources/%s/signal' % (path, policy),
         json=details or {'current': 'alarm', 'previous': 'ok',
@@ -152,12 +172,15 @@ def signal(conn, stack, policy, group='group', wait=300, idle=15,
     while True:
         if _signal_events(conn, path, policy) > before:
             return True
-        status = _resource(conn, path, group)['resource_status']
-        busy = busy or not status.endswith(_DONE)
+        state = _group_state(conn, path, group)
+        # Once the nested stack has moved, Heat is resizing: the event
+        # follows when the members are built, however long that takes.
+        busy = busy or _in_progress(state) or state[2] != start_state[2]
         elapsed = time.monotonic() - start
         if elapsed > wait:
             raise AlarmError('%s: no answer from Heat after %ds (group %s)'
-                             % (policy, wait, status))
+                             % (policy, wait, '/'.join(
+                                 s for s in state[:2] if s)))
         if not busy and elapsed > idle:
             return False
         time.sleep(1)

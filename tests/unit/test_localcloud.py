@@ -175,3 +175,61 @@ def test_scale_in_releases_ec2_members_first_newest_first():
     # Without EC2 members, Heat's own order: the oldest first.
     assert [x.name for x in alarm.release_order(members, ('elsewhere',))] \
         == ['d', 'a', 'b', 'c']
+
+
+class _FakeHeat:
+    """Heat's API as localcloud.alarm reads it, on a fake clock: a signal
+    resizes the group's nested stack from ``starts`` to ``ends`` seconds
+    after it (``None``: Heat takes no action), and the SIGNAL event is
+    recorded only then, as Heat's engine does."""
+
+    def __init__(self, starts=None, ends=None):
+        self.now, self.signalled = 0.0, None
+        self.starts, self.ends = starts, ends
+        self.orchestration = self
+
+    def _since(self):
+        return None if self.signalled is None else self.now - self.signalled
+
+    def find_stack(self, ref, ignore_missing=True):
+        return type('S', (), {'name': 'n-' + ref, 'id': ref})
+
+    def post(self, url, json=None):
+        assert url.endswith('/resources/scale_out/signal')
+        self.signalled = self.now
+
+    def get(self, url, params=None):
+        since, body = self._since(), None
+        done = (self.ends is not None and since is not None and
+                since >= self.ends)
+        if url.endswith('/events'):
+            body = {'events': [{}] if done else []}
+        elif url.endswith('/resources/group'):
+            body = {'resource': {'physical_resource_id': 'nested',
+                                 'resource_status': 'CREATE_COMPLETE'}}
+        elif url == '/stacks/n-nested/nested':
+            moving = (self.starts is not None and since is not None and
+                      since >= self.starts)
+            body = {'stack': {
+                'stack_status': 'UPDATE_COMPLETE' if done else
+                'UPDATE_IN_PROGRESS' if moving else 'CREATE_COMPLETE',
+                'updated_time': 'later' if moving else None}}
+        assert body is not None, url
+        return type('R', (), {'json': lambda self: body})()
+
+    def sleep(self, seconds):
+        self.now += seconds
+
+
+@pytest.mark.parametrize('starts,ends,resized', [
+    (3, 40, True),      # a member slower to build than ``idle``
+    (0, 2, True),
+    (None, None, False),  # Heat took no action
+])
+def test_signal_waits_while_heat_resizes_the_group(
+        monkeypatch, starts, ends, resized):
+    heat = _FakeHeat(starts, ends)
+    monkeypatch.setattr(alarm.time, 'monotonic', lambda: heat.now)
+    monkeypatch.setattr(alarm.time, 'sleep', heat.sleep)
+    assert alarm.scale_out(heat, 'st', idle=15, wait=300) is resized
+    assert heat.now < (ends + 2 if resized else 17)
