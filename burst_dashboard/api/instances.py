@@ -77,11 +77,12 @@ def ec2_hosts():
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                order=servers_api.NEWEST):
+                order=servers_api.NEWEST, local_hosts=None):
     """The servers of the project, or of every project, as
     :func:`burst_dashboard.api.servers.server_list` keeps them."""
     return servers_api.server_list(request, all_projects, newest=newest,
-                                   hosts=hosts, order=order)
+                                   hosts=hosts, order=order,
+                                   local_hosts=local_hosts)
 
 
 @profiler.trace
@@ -448,6 +449,15 @@ def _hosts_of(state):
     return frozenset(state.aggregate.hosts or ()) if state else None
 
 
+def _local_hosts(request, state):
+    """The compute hosts that are not the burst aggregate's, or None
+    without the aggregate (which hosts are EC2 is then unknown)."""
+    burst = _hosts_of(state)
+    if burst is None:
+        return None
+    return frozenset(servers_api.compute_service_hosts(request)) - burst
+
+
 def _with_named_servers(request, servers, found):
     """An EC2-side list of servers (``servers.ec2_side``) with those it
     lacks that a described instance names (a local server's stray
@@ -465,7 +475,7 @@ def _with_named_servers(request, servers, found):
 
 @profiler.trace
 def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
-                    order=servers_api.NEWEST):
+                    order=servers_api.NEWEST, local_side=False):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates. ``newest``, ``order``: see
     :func:`server_list` (a partial list has no orphans and no
@@ -473,12 +483,15 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     ``ec2_side``: the page lists only EC2 instances (EC2, drift,
     repatriation candidates), so a cold cache reads only the servers on
     the EC2 hosts and those EC2's instances name, not every server.
+    ``local_side``: the page lists only local instances, so a cold cache
+    reads, for a first page by creation (``newest``), only Nova's first
+    page of each local host (those of no host come on the next load).
     ``candidates``: the page lists the repatriation candidates, so waits
     for Placement's usages when none are kept; otherwise they are read
     behind it and the candidates marked from the next load
     (``candidates_pending``)."""
     region = region_name()
-    # Read once: a cold EC2-side list asks it for the EC2 hosts too.
+    # Read once: a cold EC2-side or local list asks it for the hosts too.
     policy_state = _once(lambda: _policy_state(request))
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
         (stacks, stack_error), early = \
@@ -486,7 +499,8 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (policy_state, []),
             (server_list, [request, True, newest, (
                 lambda: _hosts_of(policy_state()[0])) if ec2_side else
-                None, order]),
+                None, order, (lambda: _local_hosts(
+                    request, policy_state()[0])) if local_side else None]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).

@@ -24,8 +24,9 @@ never in it, when the last full read is older than
 read could miss (a cache entry lost half-way, a clock step) is then
 corrected. When nothing is kept (a cold cache) the first page reads only
 Nova's newest servers, one page of them, and the full read runs behind
-it; a list that needs every server (a filter, another sort) reads them
-all at once.
+it (so does the first page of an admin's list of local instances: Nova's
+first page of each local host); a list that needs every server (a
+filter, another sort) reads them all at once.
 
 What is kept: the fields the burst pages read, compressed, under one key
 per scope -- the whole cloud for admins, one project for its members.
@@ -88,6 +89,9 @@ class Servers:
     # The order the partial list holds the first servers of: (sort key,
     # direction) of NOVA_SORT, ('created', 'desc') being the newest.
     order: tuple = NEWEST
+    # The partial list holds the first servers in ``order`` of the local
+    # hosts only (Nova's first page of each), not of the whole cloud.
+    local_side: bool = False
 
     @property
     def first(self):
@@ -174,6 +178,33 @@ def _first_by_name(request, opts, count, direction):
     return [have[uid] for uid in wanted if uid in have]
 
 
+# More local hosts than this to read a page of each: every server is read.
+HOSTS_MAX = 20
+
+
+def _on_hosts(request, opts, hosts, count=None, order=NEWEST):
+    """The servers on ``hosts`` (Nova's admin ``host`` filter, one list
+    per host, in parallel): all of them, or with ``count`` the first
+    ``count`` in Nova's ``order`` (sort key of :data:`NOVA_SORT` 'created'),
+    from Nova's first page of each host."""
+    with burst_api_pkg.bounded_executor() as pool:
+        pages = list(pool.map(lambda host: list_servers(
+            request, dict(opts, host=host), count, order), sorted(hosts)))
+    found = [s for page in pages for s in page]
+    if count is None:
+        return found
+    return sorted(found, key=lambda s: (s.get('created') or '', s['id']),
+                  reverse=order[1] == 'desc')[:count]
+
+
+@profiler.trace
+def compute_service_hosts(request):
+    """The hosts of Nova's compute services, the EC2 ones included (one
+    call, with the pages' Nova client)."""
+    client = _nova.novaclient(request, NOVA_MICROVERSION)
+    return {s.host for s in client.services.list(binary='nova-compute')}
+
+
 def _scope(request, all_projects):
     """(cache scope, Nova's search options) of the admin's or the member's
     list: Nova's own scoping decides what a scope holds."""
@@ -216,7 +247,7 @@ def _read_in_background(request, scope, opts):
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                order=NEWEST):
+                order=NEWEST, local_hosts=None):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
     with Nova's changes since the last read.
@@ -226,8 +257,12 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     created; by name: :func:`_first_by_name`); with ``hosts`` (admins: a
     callable returning the EC2 hosts, or None when unknown), only the
     servers on those hosts (``partial`` and ``ec2_side``: the caller looks
-    up those EC2 names, :func:`servers_by_id`); the full read runs behind
-    the page. Otherwise all of them are read now. Kept, but its last full
+    up those EC2 names, :func:`servers_by_id`); with ``local_hosts``
+    (admins, a list of local instances: a callable returning the local
+    hosts, or None when unknown) and ``newest`` by creation, the first
+    ``newest`` of those hosts' servers (``partial`` and ``local_side``);
+    the full read runs behind the page. Otherwise all of them are read
+    now. Kept, but its last full
     read older than :func:`max_age`: served from what is kept and the
     changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
@@ -235,6 +270,15 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     began = timeutils.utcnow(with_timezone=True)
     found = _kept(scope)
     if found is None:
+        if local_hosts is not None:
+            on = local_hosts() if newest and all_projects and \
+                order[0] == 'created' else None
+            if on and len(on) <= HOSTS_MAX and \
+                    _read_in_background(request, scope, opts):
+                return Servers(_on_hosts(request, opts, on, newest, order),
+                               None, began, full=False, partial=True,
+                               order=order, local_side=True)
+            return _full_read(request, scope, opts)
         if newest and _read_in_background(request, scope, opts):
             first = _first_by_name(request, opts, newest, order[1]) \
                 if order[0] == 'name' else \
@@ -247,9 +291,8 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
                            order=order)
         on = hosts() if hosts and all_projects else None
         if on and _read_in_background(request, scope, opts):
-            return Servers([s for host in sorted(on) for s in list_servers(
-                request, dict(opts, host=host))], None, began, full=False,
-                partial=True, ec2_side=True)
+            return Servers(_on_hosts(request, opts, on), None, began,
+                           full=False, partial=True, ec2_side=True)
         return _full_read(request, scope, opts)
     servers, full_at, synced_at = found
     since = (synced_at - OVERLAP).isoformat()

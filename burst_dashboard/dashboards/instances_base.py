@@ -359,6 +359,9 @@ class InventoryView(tables.DataTableView):
     # What the filter box and the GET parameters can narrow by.
     filter_fields = (NAME, STACK)
     show_ec2_reason = True     # admins see why EC2 could not be read
+    # The lists whose first page a cold cache may read alone, with the
+    # sort keys it may (:meth:`_newest`).
+    first_page_lists = {'all': tuple(servers_api.NOVA_SORT)}
     _prev = _more = False
 
     def load_inventory(self, newest=None, order=None):
@@ -369,13 +372,15 @@ class InventoryView(tables.DataTableView):
 
     def _newest(self):
         """How many servers the page needs when it shows the first page of
-        the whole list in an order Nova sorts by too (:meth:`_order`),
-        with no filter: one more than a page (Horizon's "next" link).
-        None for any other list, which needs every server."""
+        a list of :attr:`first_page_lists` in an order Nova sorts by too
+        (:meth:`_order`), with no filter: one more than a page (Horizon's
+        "next" link). None for any other list, which needs every
+        server."""
         get = self.request.GET
         if get.get(MARKER) or get.get(PREV_MARKER) or \
-                self.show != 'all' or self._order() is None or \
-                self.project or self.name or self.stack:
+                self._order() is None or \
+                self.sort not in self.first_page_lists.get(self.show, ()) \
+                or self.project or self.name or self.stack:
             return None
         return utils.get_page_size(self.request) + 1
 

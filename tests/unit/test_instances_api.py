@@ -37,6 +37,7 @@ ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
                heat: ['server_stacks', 'is_enabled'],
                keystone: ['tenant_list']}
 EC2_SIDE_MOCKS = {instances_api.servers_api: ['servers_by_id']}
+LOCAL_SIDE_MOCKS = {instances_api.servers_api: ['compute_service_hosts']}
 GOOD = {'enabled': 'true', 'enter_vcpu_pct': '80', 'enter_ram_pct': '80',
         'enter_disk_pct': '80', 'exit_pct': '60', 'max_instances': '',
         'max_vcpus': '', 'max_cost_per_hour': '', 'region': 'us-east-1',
@@ -87,7 +88,8 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         inv = instances_api.admin_inventory(self.request)
         rows = {r.id: r for r in inv.rows}
         self.mock_server_list.assert_called_once_with(
-            self.request, True, None, None, instances_api.servers_api.NEWEST)
+            self.request, True, None, None, instances_api.servers_api.NEWEST,
+            None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
         self.assertEqual('local', rows['loc'].where)
@@ -214,6 +216,33 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         everything.assert_called_once_with(self.request, True)
         self.assertEqual(['gone'], [r.id for r in inv.rows])
         self.assertFalse(inv.rows[0].is_orphan)
+
+    @test.create_mocks({**ADMIN_MOCKS, **LOCAL_SIDE_MOCKS})
+    def test_local_side_asks_for_the_hosts_not_the_aggregates(self):
+        self._mock()
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('loc', host='compute-1')]),
+            partial=True, local_side=True)
+        self.mock_compute_service_hosts.return_value = {
+            'compute-1', 'compute-2', 'ec2-us-east-1'}
+        inv = instances_api.admin_inventory(self.request, 21,
+                                            local_side=True)
+        local_hosts = self.mock_server_list.call_args.args[5]
+        self.assertIsNone(self.mock_server_list.call_args.args[3])
+        self.assertEqual(frozenset(['compute-1', 'compute-2']),
+                         local_hosts())
+        self.mock_policy_get.assert_called_once_with(self.request)
+        # A local server needs no EC2 call; the region is described
+        # behind the page.
+        self.mock_ec2_describe.assert_not_called()
+        self.assertEqual(['local'], [r.where for r in inv.rows])
+        self.assertFalse(inv.rows[0].repatriate)
+        # Without the aggregate, which hosts are local is unknown.
+        self.mock_policy_get.side_effect = burst_api.AggregateNotFound('x')
+        instances_api.admin_inventory(self.request, 21, local_side=True)
+        self.assertIsNone(self.mock_server_list.call_args.args[5]())
+        self.mock_compute_service_hosts.assert_called_once_with(
+            self.request)
 
 
 @override_settings(BURST_DASHBOARD=SETTINGS)

@@ -163,7 +163,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertMessageCount(res, error=0, warning=0)
         self.mock_admin_inventory.assert_called_once_with(
             test.IsHttpRequest(), 21, ec2_side=False,
-            order=('created', 'desc'), candidates=False)   # newest page
+            order=('created', 'desc'), candidates=False,
+            local_side=False)   # newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -413,7 +414,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
                 candidates=False,
-                order=None if query == '?sort=cost' else ('created', 'desc'))
+                order=None if query == '?sort=cost' else ('created', 'desc'),
+                local_side=False)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_a_first_page_by_name_or_oldest_may_read_only_its_servers(
@@ -422,6 +424,10 @@ class AdminIndexTests(test.BaseAdminViewTests):
                 ('?sort=name', 21, ('name', 'asc'), False),
                 ('?sort=name&dir=desc', 21, ('name', 'desc'), False),
                 ('?sort=created&dir=asc', 21, ('created', 'asc'), False),
+                ('?show=local', 21, ('created', 'desc'), False),
+                ('?show=local&dir=asc', 21, ('created', 'asc'), False),
+                ('?show=local&sort=name', None, ('name', 'asc'), False),
+                ('?show=local&name=web', None, ('created', 'desc'), False),
                 ('?sort=name&show=ec2', None, ('name', 'asc'), True),
                 ('?sort=name&name=web', None, ('name', 'asc'), False),
                 ('?sort=created&dir=asc&project=other', None,
@@ -432,14 +438,19 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self._get(query)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), newest, ec2_side=ec2_side,
-                candidates=False, order=order)
-        for query, order, css, text in (
-                ('?sort=name', ('name', 'asc'), 'burst-servers-by-name',
-                 'The first instances by name only'),
-                ('?sort=created&dir=asc', ('created', 'asc'),
-                 'burst-servers-oldest', 'The oldest instances only')):
+                candidates=False, order=order,
+                local_side='show=local' in query)
+        for query, order, local, css, text in (
+                ('?sort=name', ('name', 'asc'), False,
+                 'burst-servers-by-name', 'The first instances by name only'),
+                ('?sort=created&dir=asc', ('created', 'asc'), False,
+                 'burst-servers-oldest', 'The oldest instances only'),
+                ('?show=local', ('created', 'desc'), True,
+                 'burst-servers-local-side',
+                 'The first local instances only')):
             partial = servers_api.Servers([], None, NOW, full=False,
-                                          partial=True, order=order)
+                                          partial=True, order=order,
+                                          local_side=local)
             res = self._get(query, servers=partial)
             self.assertContains(res, css)
             self.assertContains(res, text)
@@ -460,7 +471,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
                 ec2_side=show in ('ec2', 'drift', 'repatriate'),
-                candidates=show == 'repatriate', order=None)
+                candidates=show == 'repatriate', order=None,
+                local_side=show == 'local')
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -482,7 +494,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), 3, ec2_side=False, candidates=False,
-                order=('created', 'desc'))
+                order=('created', 'desc'), local_side=False)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")
@@ -771,8 +783,13 @@ class ProjectIndexTests(test.TestCase):
         with override_settings(API_RESULT_PAGE_SIZE=1):
             res = self._get('?show=ec2&sort=name&dir=asc&marker=' + E2)
         self.assertEqual([E1], _ids(res))
+        self.mock_project_inventory.reset_mock()
+        cache.clear()
         res = self._get('?show=local')
         self.assertEqual([L1], _ids(res))
+        # Members see no hosts: their local list needs every server.
+        self.mock_project_inventory.assert_called_once_with(
+            test.IsHttpRequest(), None, ('created', 'desc'))
 
     @test.create_mocks(PROJECT_MOCKS)
     def test_repatriate_is_not_a_member_list(self):

@@ -56,11 +56,15 @@ class FakeNova(object):
                 self._live(), key=lambda v: v[0]['name'],
                 reverse=order[1] == 'desc')][:newest]
         if newest:
+            host = search_opts.get('host')
             self.newest.append(newest if order == servers_api.NEWEST
-                               else (newest, order))
+                               and not host else (newest, order, host)
+                               if host else (newest, order))
             return [servers_api._trim(s) for s, at in sorted(
                 self.servers.values(), key=lambda v: v[1],
-                reverse=order[1] == 'desc')][:newest]
+                reverse=order[1] == 'desc')
+                if not host or s.get('OS-EXT-SRV-ATTR:host') == host
+            ][:newest]
         since = search_opts.get('changes-since')
         since = since and datetime.datetime.fromisoformat(since)
         out = []
@@ -235,7 +239,7 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(['e1', 'e2'], self._ids(first))
         self.assertEqual([{'all_tenants': True, 'host': 'ec2-a'},
                           {'all_tenants': True, 'host': 'ec2-b'}],
-                         self.nova.calls)
+                         sorted(self.nova.calls, key=lambda c: c['host']))
         kept.wait_for_background()
         self.assertEqual({'all_tenants': True}, self.nova.calls[-1])
         # Kept now: the hosts are not even asked for.
@@ -244,6 +248,68 @@ class ServersCacheTests(test.TestCase):
         self.assertFalse(second.partial or second.ec2_side)
         self.assertEqual(['e1', 'e2', 'loc'], self._ids(second))
         self.assertEqual(1, len(asked))
+
+    def _created(self, uid, minute, host):
+        at = T0 + datetime.timedelta(minutes=minute)
+        self.nova.put(factories.server(uid, host=host, created=at.strftime(
+            '%Y-%m-%dT%H:%M:%SZ')), at)
+
+    def test_cold_local_first_page_of_each_local_host(self):
+        for uid, minute, host in (('a1', 1, 'compute-1'),
+                                  ('b2', 2, 'compute-2'),
+                                  ('a3', 3, 'compute-1'),
+                                  ('e4', 4, 'ec2-a'),
+                                  ('e5', 5, 'ec2-a'),
+                                  ('b6', 6, 'compute-2'),
+                                  ('n7', 7, None)):
+            self._created(uid, minute, host)
+        hosts = {'compute-1', 'compute-2'}
+        first = servers_api.server_list(self.request, True, newest=2,
+                                        local_hosts=lambda: hosts)
+        self.assertTrue(first.partial and first.local_side)
+        self.assertFalse(first.ec2_side)
+        # The newest local ones, past the newer EC2 and unplaced servers.
+        self.assertEqual(['b6', 'a3'], [s['id'] for s in first.servers])
+        self.assertEqual([(2, ('created', 'desc'), 'compute-1'),
+                          (2, ('created', 'desc'), 'compute-2')],
+                         sorted(self.nova.newest))
+        kept.wait_for_background()
+        self.assertEqual({'all_tenants': True}, self.nova.calls[-1])
+        self._tick(5)
+        second = servers_api.server_list(self.request, True, newest=2,
+                                         local_hosts=lambda: hosts)
+        self.assertFalse(second.partial or second.local_side)
+        self.assertEqual(7, len(second.servers))
+        cache.clear()
+        kept.forget_pending()
+        oldest = servers_api.server_list(self.request, True, newest=2,
+                                         order=('created', 'asc'),
+                                         local_hosts=lambda: hosts)
+        self.assertEqual(['a1', 'b2'], [s['id'] for s in oldest.servers])
+        self.assertEqual('oldest', oldest.first)
+
+    def test_cold_local_unknown_too_many_hosts_or_by_name_read_all(self):
+        for i in range(3):
+            self._created('s%d' % i, i, 'compute-%d' % i)
+        many = {'compute-%d' % i for i in range(servers_api.HOSTS_MAX + 1)}
+        for kw in ({'local_hosts': lambda: None},
+                   {'local_hosts': lambda: many},
+                   {'local_hosts': lambda: {'compute-1'},
+                    'order': ('name', 'asc')}):
+            cache.clear()
+            kept.forget_pending()
+            found = servers_api.server_list(self.request, True, newest=2,
+                                            **kw)
+            self.assertTrue(found.full, kw)
+            self.assertEqual(3, len(found.servers))
+        self.assertEqual([], self.nova.newest)
+        # A member (no hosts in Nova): every server of the project.
+        cache.clear()
+        self.request.user.project_id = 'p1'
+        member = servers_api.server_list(self.request, False, newest=2,
+                                         local_hosts=lambda: {'compute-1'})
+        self.assertTrue(member.full)
+        self.assertEqual([], self.nova.newest)
 
     def _by_name(self, direction):
         with mock.patch.object(servers_api, 'list_names',
@@ -426,7 +492,13 @@ class OneNovaClientTests(test.TestCase):
             burst_api.aggregate_list(self.request)
             decisions_api.summary(self.request, 's1')
             decisions_api.server(self.request, 's1')
-        self.assertEqual(5, nc.call_count)
+            nc.return_value.services.list.return_value = [
+                mock.Mock(host='compute-1'), mock.Mock(host='ec2-r')]
+            self.assertEqual({'compute-1', 'ec2-r'},
+                             servers_api.compute_service_hosts(self.request))
+        nc.return_value.services.list.assert_called_once_with(
+            binary='nova-compute')
+        self.assertEqual(6, nc.call_count)
         self.assertEqual({(self.request, servers_api.NOVA_MICROVERSION)},
                          {c.args for c in nc.call_args_list})
 

@@ -31,11 +31,15 @@ class IndexView(base.InventoryView):
     template_name = 'burst_dashboard/instances/index.html'
     page_title = _("Burst Instances")
     filter_fields = (base.NAME, base.PROJECT, base.STACK)
+    # Admins' local list by creation: Nova's first page of each local host.
+    first_page_lists = dict(base.InventoryView.first_page_lists,
+                            local=('created',))
 
     def load_inventory(self, newest=None, order=None):
         return instances_api.admin_inventory(
             self.request, newest, ec2_side=self.show in base.EC2_LISTS,
-            candidates=self.show == 'repatriate', order=order)
+            candidates=self.show == 'repatriate', order=order,
+            local_side=self.show == 'local')
 
     def _warn(self, inv):
         super()._warn(inv)
