@@ -22,6 +22,7 @@ from django.test import override_settings
 import pytest
 
 from burst_dashboard.api import instances
+from localcloud import apis
 from localcloud import ec2proxy
 from localcloud import paths
 from localcloud import seed
@@ -358,6 +359,42 @@ def test_cold_oldest_first_page_reads_nova_oldest_first(
         min(s.created_at for s in mine)]
     assert {s['tenant_id'] for s in cold.servers.servers} == {
         member_request.user.project_id}
+    kept.wait_for_background()
+
+
+def test_cold_local_list_reads_the_local_hosts_first_pages(
+        horizon_request, admin_conn, servers):
+    """Nothing kept and an admin's list of local instances by creation:
+    Nova is asked only for the first page of each local host (the compute
+    services outside the burst aggregate), so the newer EC2 server is
+    passed over; every server is read behind the page."""
+    from burst_dashboard.api import kept
+    from django.core.cache import cache
+    local, burst = servers('m1.tiny'), servers('ec2.small')   # EC2 newer
+    assert local.compute_host in apis.compute_hosts()
+    kept.forget_pending()
+    kept.wait_for_background()
+    cache.clear()
+    everyone = list(admin_conn.compute.servers(all_projects=True))
+    on_local = sorted(s.created_at for s in everyone
+                      if s.compute_host in apis.compute_hosts())
+    cold = instances.admin_inventory(horizon_request, 2, local_side=True)
+    assert cold.servers.partial and cold.servers.local_side
+    ids = {s['id'] for s in cold.servers.servers}
+    assert local.id in ids and burst.id not in ids
+    assert sorted(s['created'] for s in cold.servers.servers) == \
+        on_local[-2:]
+    assert {r.where for r in cold.rows} == {'local'}
+    assert {s['OS-EXT-SRV-ATTR:host'] for s in cold.servers.servers} <= \
+        set(apis.compute_hosts())
+    _whole_next(horizon_request, ('created', 'desc'), everyone)
+    cache.clear()
+    oldest = instances.admin_inventory(horizon_request, 2,
+                                       order=('created', 'asc'),
+                                       local_side=True)
+    assert oldest.servers.local_side and oldest.servers.first == 'oldest'
+    assert sorted(s['created'] for s in oldest.servers.servers) == \
+        on_local[:2]
     kept.wait_for_background()
 
 
