@@ -44,7 +44,10 @@ turn:
 - ours, oldest first, cold: the first page of the list oldest first, on
   an emptied cache (only Nova's oldest servers read, as the newest for
   the first page; the page must say so)
-- ours, local, cold: a list that needs every server, on an emptied
+- ours, local, cold: the first page of the local instances, on an
+  emptied cache (only Nova's first page of each local host; the page
+  must say so)
+- ours, by cost, cold: a list that needs every server, on an emptied
   cache (every server read from Nova in the request)
 - Horizon's Admin → Instances (its default page size)
 - the floor: Nova ``GET /servers/detail`` of every project (all pages,
@@ -84,6 +87,8 @@ PAGES = {
     'ours (local)': '/admin/burst_instances/?show=local',
     'horizon': '/admin/instances/',
 }
+# Cold only: a list that needs every server (no order Nova sorts by).
+EVERY = '/admin/burst_instances/?sort=cost'
 BATCH = 50
 # What the cold first page says (instances_base's template).
 PARTIAL = 'burst-servers-partial'
@@ -93,6 +98,8 @@ EC2_SIDE = 'burst-servers-ec2-side'
 BY_NAME = 'burst-servers-by-name'
 # What the cold first page oldest first says (only Nova's oldest read).
 OLDEST = 'burst-servers-oldest'
+# What the cold first page of the local list says (each local host's).
+LOCAL_SIDE = 'burst-servers-local-side'
 # The locks of the reads that run behind the pages (api/kept.py), as
 # Django names them in memcached.
 BACKGROUND_LOCKS = (':1:burst-servers:all:reading',
@@ -316,7 +323,13 @@ def main():
                 raise SystemExit('the cold list oldest first read every '
                                  'server')
             flush_cache()
-            load('ours (local), cold', PAGES['ours (local)'])
+            r = load('ours (local), cold', PAGES['ours (local)'])
+            if LOCAL_SIDE not in r.text:
+                raise SystemExit('the cold local list read every server')
+            flush_cache()
+            r = load('ours (by cost), cold', EVERY)
+            if PARTIAL in r.text:
+                raise SystemExit('the cold list by cost read only some')
             wait_background()
             start = time.perf_counter()
             counted = floor()
