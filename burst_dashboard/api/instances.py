@@ -29,6 +29,7 @@ import threading
 
 from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
+from novaclient import exceptions as nova_exceptions
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import keystone
@@ -450,12 +451,21 @@ def _hosts_of(state):
 
 
 def _local_hosts(request, state):
-    """The compute hosts that are not the burst aggregate's, or None
-    without the aggregate (which hosts are EC2 is then unknown)."""
+    """The compute hosts that are not the burst aggregate's, or None when
+    unknown: without the aggregate (which hosts are EC2), or when Nova
+    will not list its compute services (a policy that lets this admin
+    list every server but not the services): the caller then reads every
+    server, as before."""
     burst = _hosts_of(state)
     if burst is None:
         return None
-    return frozenset(servers_api.compute_service_hosts(request)) - burst
+    try:
+        hosts = servers_api.compute_service_hosts(request)
+    except nova_exceptions.ClientException as e:
+        LOG.warning('Nova listed no compute services (%s): the cold local '
+                    'list reads every server', type(e).__name__)
+        return None
+    return frozenset(hosts) - burst
 
 
 def _with_named_servers(request, servers, found):

@@ -18,6 +18,7 @@ import types
 from unittest import mock
 
 from django.test.utils import override_settings
+from novaclient import exceptions as nova_exceptions
 from openstack_auth import utils as auth_utils
 
 from openstack_dashboard.api import keystone
@@ -243,6 +244,14 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertIsNone(self.mock_server_list.call_args.args[5]())
         self.mock_compute_service_hosts.assert_called_once_with(
             self.request)
+        # Nova will not list its services (policy): unknown, every server.
+        self.mock_policy_get.side_effect = None
+        self.mock_compute_service_hosts.side_effect = \
+            nova_exceptions.Forbidden(403)
+        instances_api.admin_inventory(self.request, 21, local_side=True)
+        with self.assertLogs(instances_api.LOG, 'WARNING') as logs:
+            self.assertIsNone(self.mock_server_list.call_args.args[5]())
+        self.assertIn('Forbidden', logs.output[0])
 
 
 @override_settings(BURST_DASHBOARD=SETTINGS)
