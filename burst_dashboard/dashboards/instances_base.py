@@ -376,13 +376,17 @@ class InventoryView(tables.DataTableView):
         (:meth:`_order`), with no filter: one more than a page (Horizon's
         "next" link). None for any other list, which needs every
         server."""
-        get = self.request.GET
-        if get.get(MARKER) or get.get(PREV_MARKER) or \
-                self._order() is None or \
-                self.sort not in self.first_page_lists.get(self.show, ()) \
-                or self.project or self.name or self.stack:
+        if not self._first_unfiltered() or self._order() is None or \
+                self.sort not in self.first_page_lists.get(self.show, ()):
             return None
         return utils.get_page_size(self.request) + 1
+
+    def _first_unfiltered(self):
+        """Whether the page is the first of its list (no pager marker),
+        with no filter."""
+        get = self.request.GET
+        return not (get.get(MARKER) or get.get(PREV_MARKER) or
+                    self.project or self.name or self.stack)
 
     def _order(self):
         """(sort key, direction) of a list by creation or by name, the

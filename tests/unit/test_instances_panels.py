@@ -410,9 +410,11 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.reset_mock()
             cache.clear()
             self._get(query)
-            # every server, or on EC2 for the lists of EC2 instances
+            # every server, or on EC2 for the lists of EC2 instances and
+            # the one by cost, which they lead
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
+                test.IsHttpRequest(), None,
+                ec2_side=query in ('?show=ec2', '?sort=cost'),
                 candidates=False,
                 order=None if query == '?sort=cost' else ('created', 'desc'),
                 local_side=False)
@@ -468,9 +470,10 @@ class AdminIndexTests(test.BaseAdminViewTests):
         for show in ('ec2', 'drift', 'repatriate', 'local', 'all'):
             self.mock_admin_inventory.reset_mock()
             self._get('?show=%s&sort=cost' % show)
+            # All by cost, most first: the EC2 side leads it.
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
-                ec2_side=show in ('ec2', 'drift', 'repatriate'),
+                ec2_side=show in ('ec2', 'drift', 'repatriate', 'all'),
                 candidates=show == 'repatriate', order=None,
                 local_side=show == 'local')
         # Read so, the page says what it lacks, and keeps no snapshot.
@@ -481,6 +484,43 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertContains(res, 'burst-servers-ec2-side')
         self.assertContains(res, 'Only the instances on EC2')
         self.assertNotContains(res, 'The newest instances only')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_cold_list_by_cost_reads_the_ec2_side_when_it_leads(self):
+        ec2_side = servers_api.Servers([], None, NOW, full=False,
+                                       partial=True, ec2_side=True)
+        rows = _cloud()
+        billed = [r.id for r in inventory.order(rows, 'cost')
+                  if r.cost_so_far()]
+        self.assertEqual(3, len(billed))   # E1, E2 and the orphan
+        # A page of 2 needs 3 billed (and the "next" link): read so.
+        with override_settings(API_RESULT_PAGE_SIZE=2):
+            res = self._get('?sort=cost', servers=ec2_side)
+        self.mock_admin_inventory.assert_called_once_with(
+            test.IsHttpRequest(), None, ec2_side=True, candidates=False,
+            order=None, local_side=False)
+        self.assertEqual(billed[:2], _ids(res))
+        self.assertContains(res, 'burst-servers-ec2-first')
+        self.assertContains(res, 'which come first in this order')
+        self.assertNotContains(res, 'burst-servers-ec2-side')
+        # A page of 3: too few billed to know the page, every server.
+        self.mock_admin_inventory.reset_mock()
+        with override_settings(API_RESULT_PAGE_SIZE=3):
+            self._get('?sort=price', servers=ec2_side)
+        self.assertEqual(
+            [True, False],
+            [c.kwargs['ec2_side']
+             for c in self.mock_admin_inventory.call_args_list])
+        # Least first, filtered, or a later page: local ones may come
+        # first, every server is read.
+        for query in ('?sort=cost&dir=asc', '?sort=cost&name=web',
+                      '?sort=cost&marker=' + E1, '?sort=created'):
+            self.mock_admin_inventory.reset_mock()
+            with override_settings(API_RESULT_PAGE_SIZE=1):
+                self._get(query, servers=ec2_side)
+            self.assertEqual(
+                [False], [c.kwargs['ec2_side'] for c in
+                          self.mock_admin_inventory.call_args_list], query)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_partial_first_page_says_so_and_is_no_pager_snapshot(self):

@@ -16,6 +16,9 @@ import datetime
 import hashlib
 import types
 
+from hypothesis import given
+from hypothesis import settings
+from hypothesis import strategies as st
 import pytest
 
 from burst_core import inventory
@@ -26,6 +29,7 @@ UTC = datetime.timezone.utc
 NOW = datetime.datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
 PRICES = {'t3.small': 0.0208, 't3.medium': 0.0416}.get
 ENABLED = policy.BurstPolicy(enabled=True, exit_pct=60)
+FAST = settings(max_examples=300, deadline=None, database=None)
 
 
 server = factories.server
@@ -282,6 +286,65 @@ def test_select_order_and_counts():
         inventory.select(rows, 'everything')
     with pytest.raises(ValueError):
         inventory.order(rows, 'colour')
+
+
+@st.composite
+def clouds(draw):
+    """Servers (local, on EC2, an EC2 one whose instance is gone) and the
+    region's instances (of those, strays of local servers, orphans), of
+    priced and unpriced types, in any state, launched any time."""
+    servers, described = [], []
+    for i in range(draw(st.integers(0, 30))):
+        uid = 's%02d' % i
+        kind = draw(st.sampled_from(('local', 'ec2', 'gone', 'stray')))
+        servers.append(server(uid, host='ec2-us-east-1' if kind in (
+            'ec2', 'gone') else 'compute-1'))
+        if kind in ('ec2', 'stray'):
+            described.append(ec2('i-%s' % uid, uuid=uid, **draw(_instance)))
+    for i in range(draw(st.integers(0, 5))):
+        described.append(ec2('i-o%d' % i, uuid='o%d' % i, **draw(_instance)))
+    return servers, described
+
+
+_instance = st.fixed_dictionaries({
+    'state': st.sampled_from(inventory.LIVE),
+    'kind': st.sampled_from(('t3.small', 't3.medium', 'x9.unpriced')),
+    'launched': st.sampled_from((
+        '2026-11-24T10:00:00+00:00', '2026-11-24T11:59:59+00:00',
+        NOW.isoformat(), '2026-11-25T00:00:00+00:00'))})
+
+
+@FAST
+@given(clouds(), st.sampled_from(inventory.EC2_FIRST), st.integers(1, 12))
+def test_leads_ec2_side_first_page_is_the_whole_lists(cloud, key, count):
+    """When the instances that are or may be on EC2 lead by price or cost
+    (inventory.leads), the first page of the whole list, most first, is
+    theirs: the cold list by cost reads only them (the admin panel)."""
+    servers, described = cloud
+    everything = inventory.join(servers, described, 'us-east-1', PRICES,
+                                NOW, burst_hosts={'ec2-us-east-1'})
+    # What a cold EC2-side read holds: the EC2 host's servers, the
+    # servers instances name, the orphans.
+    side = [r for r in everything if r.where != 'local' or r.ec2]
+    if inventory.leads(side, key, count):
+        assert [r.id for r in inventory.order(everything, key)][:count] \
+            == [r.id for r in inventory.order(side, key)][:count]
+
+
+def test_leads_needs_that_many_priced_or_billed():
+    rows = join([server('a', host='compute-1'),
+                 server('b', host='ec2-us-east-1'),
+                 server('c', host='ec2-us-east-1'),
+                 server('d', host='ec2-us-east-1')],
+                [ec2('i-b', uuid='b'), ec2('i-c', uuid='c', state='stopped'),
+                 ec2('i-d', uuid='d', kind='x9.unpriced')])
+    side = [rows[k] for k in 'bcd']
+    # b and c are priced (and have cost, c until it stopped); d is not.
+    assert inventory.leads(side, 'price', 2)
+    assert not inventory.leads(side, 'price', 3)
+    assert inventory.leads(side, 'cost', 1)
+    with pytest.raises(ValueError):
+        inventory.leads(side, 'name', 1)
 
 
 def test_marker_paging():

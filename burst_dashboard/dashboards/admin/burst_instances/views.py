@@ -15,8 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from horizon import exceptions
 from horizon import messages
+from horizon.utils import functions as utils
 from horizon import views
 
+from burst_core import inventory
 from burst_core import policy
 from burst_dashboard.api import decisions as decisions_api
 from burst_dashboard.api import instances as instances_api
@@ -36,10 +38,33 @@ class IndexView(base.InventoryView):
                             local=('created',))
 
     def load_inventory(self, newest=None, order=None):
+        leads = self._ec2_leads()
+        inv = self._admin_inventory(
+            newest, order, self.show in base.EC2_LISTS or bool(leads))
+        if leads and getattr(inv.servers, 'ec2_side', False) and \
+                not inventory.leads(inv.rows, self.sort, leads):
+            # Too few instances priced (or billed) to fill the page:
+            # every server (the read queued behind then finds it kept).
+            inv = self._admin_inventory(newest, order, False)
+        return inv
+
+    def _admin_inventory(self, newest, order, ec2_side):
         return instances_api.admin_inventory(
-            self.request, newest, ec2_side=self.show in base.EC2_LISTS,
+            self.request, newest, ec2_side=ec2_side,
             candidates=self.show == 'repatriate', order=order,
             local_side=self.show == 'local')
+
+    def _ec2_leads(self):
+        """The first page of every instance by price or cost, most first,
+        is that of the instances on EC2 (or that EC2 names) when enough
+        of them have one: every local instance comes after them. So a
+        cold cache reads only that side for it (``ec2_side``), and every
+        server when too few do. How many rows it needs (a page and one,
+        Horizon's "next" link), else None."""
+        if self.show != 'all' or self.sort not in inventory.EC2_FIRST or \
+                self.direction != base.DESC or not self._first_unfiltered():
+            return None
+        return utils.get_page_size(self.request) + 1
 
     def _warn(self, inv):
         super()._warn(inv)
