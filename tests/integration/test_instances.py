@@ -22,7 +22,6 @@ from django.test import override_settings
 import pytest
 
 from burst_dashboard.api import instances
-from localcloud import apis
 from localcloud import ec2proxy
 from localcloud import paths
 from localcloud import seed
@@ -371,7 +370,7 @@ def test_cold_local_list_reads_the_local_hosts_first_pages(
     from burst_dashboard.api import kept
     from django.core.cache import cache
     local, burst = servers('m1.tiny'), servers('ec2.small')   # EC2 newer
-    assert local.compute_host in apis.compute_hosts()
+    assert local.compute_host not in (None, paths.EC2_HOST)
     assert burst.compute_host == paths.EC2_HOST
     kept.forget_pending()
     kept.wait_for_background()
@@ -410,6 +409,7 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
     local server is not called one) and every server is read behind, as
     are Placement's usages when the list does not show the repatriation
     candidates."""
+    from burst_core import inventory
     from burst_dashboard.api import kept
     local = servers('m1.tiny')
     burst = servers('ec2.small')
@@ -436,6 +436,15 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
     assert not warm.candidates_pending and warm.pool_at is not None
     assert len(warm.servers.servers) == len(list(
         admin_conn.compute.servers(all_projects=True)))
+    # Every instance by price, most first, is led by the EC2 side (so the
+    # admin page by price or cost reads only it on a cold cache when it
+    # fills the page): its priced rows come first in the whole list too,
+    # the stray's local server among them.
+    priced = sum(1 for r in cold.rows if r.hourly_price())
+    assert priced >= 2 and rows[local.id].hourly_price()
+    assert inventory.leads(cold.rows, 'price', priced)
+    assert [r.id for r in inventory.order(warm.rows, 'price')][:priced] \
+        == [r.id for r in inventory.order(cold.rows, 'price')][:priced]
 
 
 def test_cold_first_page_by_name_in_the_pages_order(
