@@ -475,7 +475,8 @@ _SORT = {
 
 
 # The sort keys by which, most first, every instance without an EC2
-# instance (every local one) comes last: it has no price and no cost.
+# instance comes last: it has no price and no cost (0). A local server
+# with a stray EC2 instance has that instance's.
 EC2_FIRST = ('price', 'cost')
 
 
@@ -483,8 +484,8 @@ def leads(rows, key, count):
     """Whether ``count`` of ``rows`` have a positive ``key`` (one of
     :data:`EC2_FIRST`): then, sorted by it most first, the first
     ``count`` of any list that holds ``rows`` and, besides them, only
-    instances without an EC2 instance are the first ``count`` of
-    ``rows``."""
+    instances whose ``key`` is not positive (those without an EC2
+    instance among them) are the first ``count`` of ``rows``."""
     if key not in EC2_FIRST:
         raise ValueError('leads by one of %s' % ', '.join(EC2_FIRST))
     return sum(1 for r in rows if _SORT[key](r)[0] > 0) >= count

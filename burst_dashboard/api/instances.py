@@ -485,7 +485,7 @@ def _with_named_servers(request, servers, found):
 
 @profiler.trace
 def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
-                    order=servers_api.NEWEST, local_side=False):
+                    order=servers_api.NEWEST, local_side=False, leads=None):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates. ``newest``, ``order``: see
     :func:`server_list` (a partial list has no orphans and no
@@ -495,11 +495,18 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     the EC2 hosts and those EC2's instances name, not every server.
     ``local_side``: the page lists only local instances, so a cold cache
     reads, for a first page by creation (``newest``), only Nova's first
-    page of each local host (those of no host come on the next load).
+    page of each local host (those on no host, or on one whose compute
+    service Nova no longer lists, come on the next load).
     ``candidates``: the page lists the repatriation candidates, so waits
     for Placement's usages when none are kept; otherwise they are read
     behind it and the candidates marked from the next load
-    (``candidates_pending``)."""
+    (``candidates_pending``).
+    ``leads``: (sort key of :data:`burst_core.inventory.EC2_FIRST`,
+    count): the page is the first of every instance by that key, most
+    first, which the EC2 side leads when ``count`` of it have one
+    (:func:`burst_core.inventory.leads`): a cold cache reads that side as
+    for ``ec2_side``, and every server when fewer do."""
+    ec2_side = ec2_side or bool(leads)
     region = region_name()
     # Read once: a cold EC2-side or local list asks it for the hosts too.
     policy_state = _once(lambda: _policy_state(request))
@@ -535,13 +542,22 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = _hosts_of(state)
     instances = found.instances if found else []
-    rows = inventory.join(servers.servers, instances, region,
-                          price_of(region, instances), _now(),
-                          burst_hosts=burst_hosts, projects=projects,
-                          ec2_read=not ec2_error,
-                          all_servers=servers.ec2_side or
-                          not servers.partial)
-    inventory.mark_stacks(rows, stacks)
+    prices = price_of(region, instances)
+
+    def joined(listed):
+        rows = inventory.join(listed.servers, instances, region, prices,
+                              _now(), burst_hosts=burst_hosts,
+                              projects=projects, ec2_read=not ec2_error,
+                              all_servers=listed.ec2_side or
+                              not listed.partial)
+        inventory.mark_stacks(rows, stacks)
+        return rows
+    rows = joined(servers)
+    if leads and servers.ec2_side and not inventory.leads(rows, *leads):
+        # Too few of the EC2 side priced (or billed) to know the page:
+        # every server now (the read queued behind then finds it kept).
+        servers = servers_api.server_list(request, True)
+        rows = joined(servers)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
                        stack_error=stack_error, servers=servers,

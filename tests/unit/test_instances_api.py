@@ -253,6 +253,40 @@ class AdminInventoryTests(test.BaseAdminViewTests):
             self.assertIsNone(self.mock_server_list.call_args.args[5]())
         self.assertIn('Forbidden', logs.output[0])
 
+    @test.create_mocks({**ADMIN_MOCKS, instances_api.servers_api: [
+        'servers_by_id', ('server_list', 'every_server')]})
+    def test_leads_reads_every_server_when_too_few_are_priced(self):
+        self._mock(described=[factories.ec2('i-b', uuid='burst'),
+                              factories.ec2('i-c', uuid='c2')])
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('burst', host='ec2-us-east-1'),
+                              factories.server('c2', host='ec2-us-east-1')]),
+            partial=True, ec2_side=True)
+        self.mock_servers_by_id.return_value = []
+        self.mock_every_server.return_value = factories.listed([
+            factories.server('burst', host='ec2-us-east-1'),
+            factories.server('c2', host='ec2-us-east-1'),
+            factories.server('loc', host='compute-1')])
+        # Two priced lead a page and one of two: the EC2 side is enough.
+        inv = instances_api.admin_inventory(self.request,
+                                            leads=('price', 2))
+        self.assertIsNotNone(self.mock_server_list.call_args.args[3])
+        self.mock_every_server.assert_not_called()
+        self.assertTrue(inv.servers.ec2_side)
+        self.assertEqual({'burst', 'c2'}, {r.id for r in inv.rows})
+        # Three wanted: every server, in the same load, joined alike.
+        inv = instances_api.admin_inventory(self.request,
+                                            leads=('cost', 3))
+        self.mock_every_server.assert_called_once_with(self.request, True)
+        self.assertFalse(inv.servers.partial)
+        rows = {r.id: r for r in inv.rows}
+        self.assertEqual({'burst', 'c2', 'loc'}, set(rows))
+        self.assertEqual('i-c', rows['c2'].ec2.instance_id)
+        self.assertEqual('local', rows['loc'].where)
+        # Without leads, a plain list asks for no EC2 hosts.
+        instances_api.admin_inventory(self.request)
+        self.assertIsNone(self.mock_server_list.call_args.args[3])
+
 
 @override_settings(BURST_DASHBOARD=SETTINGS)
 class ProjectInventoryTests(test.TestCase):

@@ -164,7 +164,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.mock_admin_inventory.assert_called_once_with(
             test.IsHttpRequest(), 21, ec2_side=False,
             order=('created', 'desc'), candidates=False,
-            local_side=False)   # newest page
+            local_side=False, leads=None)   # newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -413,11 +413,11 @@ class AdminIndexTests(test.BaseAdminViewTests):
             # every server, or on EC2 for the lists of EC2 instances and
             # the one by cost, which they lead
             self.mock_admin_inventory.assert_called_once_with(
-                test.IsHttpRequest(), None,
-                ec2_side=query in ('?show=ec2', '?sort=cost'),
+                test.IsHttpRequest(), None, ec2_side=query == '?show=ec2',
                 candidates=False,
                 order=None if query == '?sort=cost' else ('created', 'desc'),
-                local_side=False)
+                local_side=False,
+                leads=('cost', 21) if query == '?sort=cost' else None)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_a_first_page_by_name_or_oldest_may_read_only_its_servers(
@@ -441,7 +441,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), newest, ec2_side=ec2_side,
                 candidates=False, order=order,
-                local_side='show=local' in query)
+                local_side='show=local' in query, leads=None)
         for query, order, local, css, text in (
                 ('?sort=name', ('name', 'asc'), False,
                  'burst-servers-by-name', 'The first instances by name only'),
@@ -470,12 +470,13 @@ class AdminIndexTests(test.BaseAdminViewTests):
         for show in ('ec2', 'drift', 'repatriate', 'local', 'all'):
             self.mock_admin_inventory.reset_mock()
             self._get('?show=%s&sort=cost' % show)
-            # All by cost, most first: the EC2 side leads it.
+            # All by cost, most first: the EC2 side may lead it.
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None,
-                ec2_side=show in ('ec2', 'drift', 'repatriate', 'all'),
+                ec2_side=show in ('ec2', 'drift', 'repatriate'),
                 candidates=show == 'repatriate', order=None,
-                local_side=show == 'local')
+                local_side=show == 'local',
+                leads=('cost', 21) if show == 'all' else None)
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -486,41 +487,37 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.assertNotContains(res, 'The newest instances only')
 
     @test.create_mocks(ADMIN_MOCKS)
-    def test_cold_list_by_cost_reads_the_ec2_side_when_it_leads(self):
+    def test_cold_list_by_cost_may_read_the_ec2_side(self):
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
         rows = _cloud()
         billed = [r.id for r in inventory.order(rows, 'cost')
                   if r.cost_so_far()]
         self.assertEqual(3, len(billed))   # E1, E2 and the orphan
-        # A page of 2 needs 3 billed (and the "next" link): read so.
-        with override_settings(API_RESULT_PAGE_SIZE=2):
-            res = self._get('?sort=cost', servers=ec2_side)
-        self.mock_admin_inventory.assert_called_once_with(
-            test.IsHttpRequest(), None, ec2_side=True, candidates=False,
-            order=None, local_side=False)
+        # The first page of all by cost or price, most first: the EC2
+        # side may lead it (a page and one, for the "next" link).
+        for query, key in (('?sort=cost', 'cost'), ('?sort=price', 'price')):
+            self.mock_admin_inventory.reset_mock()
+            with override_settings(API_RESULT_PAGE_SIZE=2):
+                res = self._get(query, servers=ec2_side)
+            self.mock_admin_inventory.assert_called_once_with(
+                test.IsHttpRequest(), None, ec2_side=False,
+                candidates=False, order=None, local_side=False,
+                leads=(key, 3))
         self.assertEqual(billed[:2], _ids(res))
         self.assertContains(res, 'burst-servers-ec2-first')
         self.assertContains(res, 'which come first in this order')
         self.assertNotContains(res, 'burst-servers-ec2-side')
-        # A page of 3: too few billed to know the page, every server.
-        self.mock_admin_inventory.reset_mock()
-        with override_settings(API_RESULT_PAGE_SIZE=3):
-            self._get('?sort=price', servers=ec2_side)
-        self.assertEqual(
-            [True, False],
-            [c.kwargs['ec2_side']
-             for c in self.mock_admin_inventory.call_args_list])
-        # Least first, filtered, or a later page: local ones may come
-        # first, every server is read.
+        # Least first, filtered, a later page, another list or order:
+        # instances without an EC2 one may come first.
         for query in ('?sort=cost&dir=asc', '?sort=cost&name=web',
-                      '?sort=cost&marker=' + E1, '?sort=created'):
+                      '?sort=cost&marker=' + E1, '?sort=created',
+                      '?sort=cost&show=local'):
             self.mock_admin_inventory.reset_mock()
-            with override_settings(API_RESULT_PAGE_SIZE=1):
-                self._get(query, servers=ec2_side)
-            self.assertEqual(
-                [False], [c.kwargs['ec2_side'] for c in
-                          self.mock_admin_inventory.call_args_list], query)
+            cache.clear()      # no pager snapshot: the page is read
+            self._get(query)
+            self.assertIsNone(
+                self.mock_admin_inventory.call_args.kwargs['leads'], query)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_partial_first_page_says_so_and_is_no_pager_snapshot(self):
@@ -534,7 +531,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), 3, ec2_side=False, candidates=False,
-                order=('created', 'desc'), local_side=False)
+                order=('created', 'desc'), local_side=False, leads=None)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")

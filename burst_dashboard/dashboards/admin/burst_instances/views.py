@@ -38,33 +38,23 @@ class IndexView(base.InventoryView):
                             local=('created',))
 
     def load_inventory(self, newest=None, order=None):
-        leads = self._ec2_leads()
-        inv = self._admin_inventory(
-            newest, order, self.show in base.EC2_LISTS or bool(leads))
-        if leads and getattr(inv.servers, 'ec2_side', False) and \
-                not inventory.leads(inv.rows, self.sort, leads):
-            # Too few instances priced (or billed) to fill the page:
-            # every server (the read queued behind then finds it kept).
-            inv = self._admin_inventory(newest, order, False)
-        return inv
-
-    def _admin_inventory(self, newest, order, ec2_side):
         return instances_api.admin_inventory(
-            self.request, newest, ec2_side=ec2_side,
+            self.request, newest, ec2_side=self.show in base.EC2_LISTS,
             candidates=self.show == 'repatriate', order=order,
-            local_side=self.show == 'local')
+            local_side=self.show == 'local', leads=self._ec2_leads())
 
     def _ec2_leads(self):
         """The first page of every instance by price or cost, most first,
-        is that of the instances on EC2 (or that EC2 names) when enough
-        of them have one: every local instance comes after them. So a
-        cold cache reads only that side for it (``ec2_side``), and every
-        server when too few do. How many rows it needs (a page and one,
-        Horizon's "next" link), else None."""
+        is that of the EC2 side (instances on EC2, and the servers EC2
+        names: strays' local servers) when enough of it has one: every
+        other instance has none. So a cold cache may read only that side
+        for it (``api.instances.admin_inventory``'s ``leads``): (sort
+        key, the rows the page needs: a page and one, Horizon's "next"
+        link), else None."""
         if self.show != 'all' or self.sort not in inventory.EC2_FIRST or \
                 self.direction != base.DESC or not self._first_unfiltered():
             return None
-        return utils.get_page_size(self.request) + 1
+        return self.sort, utils.get_page_size(self.request) + 1
 
     def _warn(self, inv):
         super()._warn(inv)
