@@ -29,7 +29,7 @@ import threading
 
 from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
-from novaclient import exceptions as nova_exceptions
+from openstack import exceptions as sdk_exceptions
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import keystone
@@ -460,8 +460,8 @@ def _local_hosts(request, state):
     if burst is None:
         return None
     try:
-        hosts = servers_api.compute_service_hosts(request)
-    except nova_exceptions.ClientException as e:
+        hosts = burst_api.compute_services(request)
+    except sdk_exceptions.HttpException as e:
         LOG.warning('Nova listed no compute services (%s): the cold local '
                     'list reads every server', type(e).__name__)
         return None

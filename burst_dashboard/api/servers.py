@@ -197,14 +197,6 @@ def _on_hosts(request, opts, hosts, count=None, order=NEWEST):
                   reverse=order[1] == 'desc')[:count]
 
 
-@profiler.trace
-def compute_service_hosts(request):
-    """The hosts of Nova's compute services, the EC2 ones included (one
-    call, with the pages' Nova client)."""
-    client = _nova.novaclient(request, NOVA_MICROVERSION)
-    return {s.host for s in client.services.list(binary='nova-compute')}
-
-
 def _scope(request, all_projects):
     """(cache scope, Nova's search options) of the admin's or the member's
     list: Nova's own scoping decides what a scope holds."""

@@ -18,7 +18,7 @@ import types
 from unittest import mock
 
 from django.test.utils import override_settings
-from novaclient import exceptions as nova_exceptions
+from openstack import exceptions as sdk_exceptions
 from openstack_auth import utils as auth_utils
 
 from openstack_dashboard.api import keystone
@@ -38,7 +38,6 @@ ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
                heat: ['server_stacks', 'is_enabled'],
                keystone: ['tenant_list']}
 EC2_SIDE_MOCKS = {instances_api.servers_api: ['servers_by_id']}
-LOCAL_SIDE_MOCKS = {instances_api.servers_api: ['compute_service_hosts']}
 GOOD = {'enabled': 'true', 'enter_vcpu_pct': '80', 'enter_ram_pct': '80',
         'enter_disk_pct': '80', 'exit_pct': '60', 'max_instances': '',
         'max_vcpus': '', 'max_cost_per_hour': '', 'region': 'us-east-1',
@@ -218,13 +217,14 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual(['gone'], [r.id for r in inv.rows])
         self.assertFalse(inv.rows[0].is_orphan)
 
-    @test.create_mocks({**ADMIN_MOCKS, **LOCAL_SIDE_MOCKS})
+    @test.create_mocks({**ADMIN_MOCKS, burst_api: ADMIN_MOCKS[burst_api] +
+                        ['compute_services']})
     def test_local_side_asks_for_the_hosts_not_the_aggregates(self):
         self._mock()
         self.mock_server_list.return_value = dataclasses.replace(
             factories.listed([factories.server('loc', host='compute-1')]),
             partial=True, local_side=True)
-        self.mock_compute_service_hosts.return_value = {
+        self.mock_compute_services.return_value = {
             'compute-1', 'compute-2', 'ec2-us-east-1'}
         inv = instances_api.admin_inventory(self.request, 21,
                                             local_side=True)
@@ -242,16 +242,17 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.mock_policy_get.side_effect = burst_api.AggregateNotFound('x')
         instances_api.admin_inventory(self.request, 21, local_side=True)
         self.assertIsNone(self.mock_server_list.call_args.args[5]())
-        self.mock_compute_service_hosts.assert_called_once_with(
+        self.mock_compute_services.assert_called_once_with(
             self.request)
         # Nova will not list its services (policy): unknown, every server.
         self.mock_policy_get.side_effect = None
-        self.mock_compute_service_hosts.side_effect = \
-            nova_exceptions.Forbidden(403)
+        self.mock_compute_services.side_effect = \
+            sdk_exceptions.ForbiddenException('Policy does not allow')
         instances_api.admin_inventory(self.request, 21, local_side=True)
         with self.assertLogs(instances_api.LOG, 'WARNING') as logs:
             self.assertIsNone(self.mock_server_list.call_args.args[5]())
-        self.assertIn('Forbidden', logs.output[0])
+        self.assertIn('ForbiddenException', logs.output[0])
+        self.assertNotIn('Policy does not allow', logs.output[0])
 
     @test.create_mocks({**ADMIN_MOCKS, instances_api.servers_api: [
         'servers_by_id', ('server_list', 'every_server')]})
