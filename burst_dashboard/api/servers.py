@@ -121,16 +121,18 @@ def _key(scope):
 
 
 @profiler.trace
-def list_servers(request, search_opts, newest=None, order=NEWEST):
+def list_servers(request, search_opts, newest=None, order=NEWEST,
+                 marker=None):
     """Every server Nova lists for ``search_opts`` (all of its pages), or
     only the first ``newest`` (one page) in Nova's ``order`` (sort key of
     :data:`NOVA_SORT`, direction; by default the most recently created),
-    trimmed to :data:`FIELDS`."""
+    after the server ``marker`` if given, trimmed to :data:`FIELDS`."""
     client = _nova.novaclient(request, NOVA_MICROVERSION)
     if newest:
         found = client.servers.list(
             detailed=True, search_opts=search_opts, limit=newest,
-            sort_keys=[NOVA_SORT[order[0]]], sort_dirs=[order[1]])
+            marker=marker, sort_keys=[NOVA_SORT[order[0]]],
+            sort_dirs=[order[1]])
     else:
         found = client.servers.list(detailed=True, search_opts=search_opts,
                                     limit=-1)
@@ -155,6 +157,44 @@ def list_names(request, search_opts):
         if e.response is None:
             raise nova_exceptions.ClientException(500) from e
         raise nova_exceptions.from_response(e.response, None, e.url) from e
+
+
+# Pages read past Nova's first, at most, to the end of the second its last
+# server was created in (:func:`_first_created`).
+EDGE_PAGES = 4
+
+
+def _first_created(request, opts, count, order=NEWEST):
+    """Nova's first ``count`` servers by creation in ``order``'s direction
+    and after them every server created in the same second as the last of
+    them; None when that second does not end within EDGE_PAGES more pages
+    of Nova's, or the marker went (deleted between two pages): the caller
+    reads every server.
+
+    Nova breaks ties in creation time by its microseconds, then by its own
+    integer ID; the pages by the whole second the API shows, then by the
+    UUID (:func:`burst_core.inventory.order`). So the first ``count`` in
+    the pages' order are among these, even where the servers of one
+    multi-create share the second at the edge of Nova's page. Nova's
+    pages are one longer than ``count``: the second ends within the first
+    unless the server after the edge was created in it too (then the next
+    pages, by marker)."""
+    size = count + 1
+    found = page = list_servers(request, opts, size, order)
+    for more in range(EDGE_PAGES + 1):
+        edge = found[count - 1].get('created') if len(found) >= count \
+            else None
+        if len(page) < size or page[-1].get('created') != edge:
+            return found[:count] + [s for s in found[count:]
+                                    if s.get('created') == edge]
+        if more == EDGE_PAGES:
+            return None
+        try:
+            page = list_servers(request, opts, size, order,
+                                marker=page[-1]['id'])
+        except nova_exceptions.BadRequest:     # "marker not found"
+            return None
+        found = found + page
 
 
 def _first_by_name(request, opts, count, direction):
@@ -185,11 +225,14 @@ HOSTS_MAX = 20
 def _on_hosts(request, opts, hosts, count=None, order=NEWEST):
     """The servers on ``hosts`` (Nova's admin ``host`` filter, one list
     per host, in parallel): all of them, or with ``count`` the first
-    ``count`` in Nova's ``order`` (sort key of :data:`NOVA_SORT` 'created'),
-    from Nova's first page of each host."""
+    ``count`` by creation in ``order``'s direction, from the first of each
+    host (:func:`_first_created`; None when a host's are not known)."""
+    read = list_servers if count is None else _first_created
     with burst_api_pkg.bounded_executor() as pool:
-        pages = list(pool.map(lambda host: list_servers(
+        pages = list(pool.map(lambda host: read(
             request, dict(opts, host=host), count, order), sorted(hosts)))
+    if None in pages:
+        return None
     found = [s for page in pages for s in page]
     if count is None:
         return found
@@ -246,17 +289,19 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
 
     Nothing kept: with ``newest``, only that many of the first servers in
     ``order`` are read now (``partial``; by default the most recently
-    created; by name: :func:`_first_by_name`); with ``hosts`` (admins: a
+    created, with those created in the same second as the last of them:
+    :func:`_first_created`; by name: :func:`_first_by_name`); with
+    ``hosts`` (admins: a
     callable returning the EC2 hosts, or None when unknown), only the
     servers on those hosts (``partial`` and ``ec2_side``: the caller looks
     up those EC2 names, :func:`servers_by_id`); with ``local_hosts``
     (admins, a list of local instances: a callable returning the local
     hosts, or None when unknown) and ``newest`` by creation, the first
     ``newest`` of those hosts' servers (``partial`` and ``local_side``);
-    the full read runs behind the page. Otherwise all of them are read
-    now. Kept, but its last full
-    read older than :func:`max_age`: served from what is kept and the
-    changes, and read in full behind the page."""
+    the full read runs behind the page. Otherwise (or when those first
+    are not known: :func:`_first_created`) all of them are read now.
+    Kept, but its last full read older than :func:`max_age`: served from
+    what is kept and the changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
     order = order or NEWEST
     began = timeutils.utcnow(with_timezone=True)
@@ -265,19 +310,21 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
         if local_hosts is not None:
             on = local_hosts() if newest and all_projects and \
                 order[0] == 'created' else None
-            if on and len(on) <= HOSTS_MAX and \
-                    _read_in_background(request, scope, opts):
-                return Servers(_on_hosts(request, opts, on, newest, order),
-                               None, began, full=False, partial=True,
+            first = _on_hosts(request, opts, on, newest, order) \
+                if on and len(on) <= HOSTS_MAX and \
+                _read_in_background(request, scope, opts) else None
+            if first is not None:
+                return Servers(first, None, began, full=False, partial=True,
                                order=order, local_side=True)
             return _full_read(request, scope, opts)
         if newest and _read_in_background(request, scope, opts):
             first = _first_by_name(request, opts, newest, order[1]) \
                 if order[0] == 'name' else \
-                list_servers(request, opts, newest, order)
+                _first_created(request, opts, newest, order)
             if first is None:
-                # Too many of the first by name to look up: every server
-                # now (the read queued behind then finds it kept).
+                # Too many of the first by name to look up, or at the
+                # edge of the first by creation: every server now (the
+                # read queued behind then finds it kept).
                 return _full_read(request, scope, opts)
             return Servers(first, None, began, full=False, partial=True,
                            order=order)

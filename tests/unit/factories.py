@@ -52,9 +52,12 @@ def caps_usages(instances=0, vcpus=0, cost_per_hour=0.0):
             caps.COST: policy.cost_units(cost_per_hour)}
 
 
+CREATED = '2026-11-24T10:00:00Z'
+
+
 def server(uid, name=None, host='compute-1', status='ACTIVE', power=1,
            task=None, project='p1', vcpus=1, ram=2048, disk=20,
-           placement=None, metadata=None, created='2026-11-24T10:00:00Z'):
+           placement=None, metadata=None, created=CREATED):
     """A Nova server as the API's JSON (microversion 2.47, flavor
     embedded)."""
     specs = {'burst:placement': placement} if placement else {}

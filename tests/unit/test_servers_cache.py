@@ -14,15 +14,20 @@
 brought up to date with Nova's changes-since, against a fake Nova that
 answers as Nova does (changes-since returns the deleted servers too)."""
 import datetime
+import types
 from unittest import mock
 
 from django.core.cache import cache
 from django.core import signals
 from django.test.utils import override_settings
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 from novaclient import exceptions as nova_exceptions
 
 from openstack_dashboard.test import helpers as test
 
+from burst_core import inventory
 from burst_dashboard.api import kept
 from burst_dashboard.api import servers as servers_api
 from tests.unit import factories
@@ -31,24 +36,34 @@ T0 = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.timezone.utc)
 
 
 class FakeNova(object):
-    """Servers with their update times; lists as Nova does."""
+    """Servers with their update times; lists as Nova does. A server is
+    created at its first ``put`` (unless it says when): Nova sorts by its
+    creation time to the microsecond, then by its integer ID (the order of
+    the puts); the API shows the whole second."""
 
     def __init__(self):
         self.servers = {}
         self.calls = []
         self.newest = []
         self.looked_up = []
+        self.created = {}     # ID -> (creation time, Nova's integer ID)
 
     def put(self, server, at):
-        self.servers[server['id']] = (dict(server), at)
+        server = dict(server)
+        if server['id'] not in self.created:
+            self.created[server['id']] = (at, len(self.created))
+            if server.get('created') == factories.CREATED:
+                server['created'] = at.strftime('%Y-%m-%dT%H:%M:%SZ')
+        self.servers[server['id']] = (server, at)
 
     def delete(self, uid, at):
         server, _at = self.servers[uid]
         self.servers[uid] = (dict(server, status='DELETED'), at)
 
     def list(self, request, search_opts, newest=None,
-             order=servers_api.NEWEST):
-        self.calls.append(dict(search_opts))
+             order=servers_api.NEWEST, marker=None):
+        self.calls.append(dict(search_opts, marker=marker) if marker
+                          else dict(search_opts))
         if newest and order[0] == 'name':
             # A database's collation: upper case before lower case.
             self.newest.append((newest, order[1]))
@@ -57,14 +72,21 @@ class FakeNova(object):
                 reverse=order[1] == 'desc')][:newest]
         if newest:
             host = search_opts.get('host')
-            self.newest.append(newest if order == servers_api.NEWEST
-                               and not host else (newest, order, host)
-                               if host else (newest, order))
-            return [servers_api._trim(s) for s, at in sorted(
-                self.servers.values(), key=lambda v: v[1],
+            if not marker:
+                self.newest.append(newest if order == servers_api.NEWEST
+                                   and not host else (newest, order, host)
+                                   if host else (newest, order))
+            found = [s for s, at in sorted(
+                self._live(), key=lambda v: self.created[v[0]['id']],
                 reverse=order[1] == 'desc')
-                if not host or s.get('OS-EXT-SRV-ATTR:host') == host
-            ][:newest]
+                if not host or s.get('OS-EXT-SRV-ATTR:host') == host]
+            if marker:
+                ids = [s['id'] for s in found]
+                if marker not in ids:
+                    raise nova_exceptions.BadRequest(
+                        400, 'marker [%s] not found' % marker)
+                found = found[ids.index(marker) + 1:]
+            return [servers_api._trim(s) for s in found][:newest]
         since = search_opts.get('changes-since')
         since = since and datetime.datetime.fromisoformat(since)
         out = []
@@ -95,6 +117,16 @@ class FakeNova(object):
         if len(ids) > servers_api.LOOKUPS_MAX:
             return None
         return [servers_api._trim(self.servers[i][0]) for i in ids]
+
+
+def _first_in_pages_order(servers, count, descending=True):
+    """The first ``count`` IDs of ``servers`` as the pages order them by
+    creation (burst_core.inventory.order)."""
+    rows = [types.SimpleNamespace(
+        id=s['id'], created=inventory.parse_time(s['created']))
+        for s in servers]
+    return [r.id for r in inventory.order(rows, 'created',
+                                          descending)[:count]]
 
 
 class ServersCacheTests(test.TestCase):
@@ -193,7 +225,8 @@ class ServersCacheTests(test.TestCase):
         self.assertTrue(first.partial)
         self.assertEqual('oldest', first.first)
         self.assertEqual(['s0', 's1'], [s['id'] for s in first.servers])
-        self.assertEqual([(2, ('created', 'asc'))], self.nova.newest)
+        # One more than asked: the second of the last ends there.
+        self.assertEqual([(3, ('created', 'asc'))], self.nova.newest)
         newest = servers_api.Servers([], None, T0, partial=True)
         self.assertEqual('newest', newest.first)
         cache.clear()
@@ -206,12 +239,13 @@ class ServersCacheTests(test.TestCase):
 
     def test_cold_newest_now_and_everything_behind(self):
         for i in range(5):
-            self.nova.put(factories.server('s%d' % i), T0)
+            self.nova.put(factories.server('s%d' % i),
+                          T0 + datetime.timedelta(seconds=i))
         first = servers_api.server_list(self.request, True, newest=2)
         self.assertTrue(first.partial)
-        self.assertEqual(2, len(first.servers))
+        self.assertEqual(['s4', 's3'], [s['id'] for s in first.servers])
         self.assertEqual({'all_tenants': True}, self.nova.calls[0])
-        self.assertEqual(2, self.nova.newest[0])
+        self.assertEqual(3, self.nova.newest[0])
         # The full read waits for the page to be sent.
         self.assertEqual(1, len(kept._PENDING))
         signals.request_finished.send(sender=self.__class__)
@@ -223,6 +257,82 @@ class ServersCacheTests(test.TestCase):
         self.assertFalse(second.partial)
         self.assertEqual(['s0', 's1', 's2', 's3', 's4'], self._ids(second))
         self.assertIn('changes-since', self.nova.calls[-1])
+
+    def _multi_create(self, uids, second, host='compute-1'):
+        """Servers created in one second, in the order of ``uids`` (Nova's
+        integer IDs, and microseconds), as a multi-create makes them."""
+        for i, uid in enumerate(uids):
+            self.nova.put(factories.server(uid, host=host), T0 +
+                          datetime.timedelta(seconds=second,
+                                             microseconds=1000 * i))
+
+    def test_cold_first_page_holds_the_whole_second_at_its_edge(self):
+        self.nova.put(factories.server('old'), T0)
+        # Nova's newest first: b, m, z, a (microseconds); the pages': z, m,
+        # b, a (the same second, then the UUID).
+        self._multi_create(['a', 'z', 'm', 'b'], 1)
+        first = servers_api.server_list(self.request, True, newest=2)
+        self.assertEqual(['b', 'm', 'z', 'a'],
+                         [s['id'] for s in first.servers])
+        self.assertEqual(['z', 'm'],
+                         _first_in_pages_order(first.servers, 2))
+        # Nova's first page of three, then the next by marker.
+        self.assertEqual([{'all_tenants': True},
+                          {'all_tenants': True, 'marker': 'z'}],
+                         self.nova.calls[:2])
+        cache.clear()
+        kept.forget_pending()
+        oldest = servers_api.server_list(self.request, True, newest=2,
+                                         order=('created', 'asc'))
+        # 'old', then the second's first in the pages' order: 'a'.
+        self.assertEqual(['old', 'a'], _first_in_pages_order(
+            oldest.servers, 2, descending=False))
+
+    def test_cold_first_page_no_more_than_its_edge_second(self):
+        self._multi_create(['a', 'b'], 1)
+        self._multi_create(['c', 'd'], 2)
+        self._multi_create(['e', 'f'], 3)
+        first = servers_api.server_list(self.request, True, newest=2)
+        # One request: the third server was created in another second.
+        self.assertEqual([{'all_tenants': True}], self.nova.calls)
+        self.assertEqual(['f', 'e'], [s['id'] for s in first.servers])
+        first = servers_api._first_created(self.request, {}, 3)
+        self.assertEqual(['f', 'e', 'd', 'c'], [s['id'] for s in first])
+
+    def test_cold_edge_second_too_long_or_gone_reads_every_server(self):
+        self.nova.put(factories.server('old'), T0)
+        self._multi_create(['a', 'b', 'c', 'd', 'e', 'f', 'g'], 1)
+        with mock.patch.object(servers_api, 'EDGE_PAGES', 1):
+            found = servers_api.server_list(self.request, True, newest=2)
+        self.assertTrue(found.full)
+        self.assertEqual(8, len(found.servers))
+        # The server after which Nova's next page starts is deleted in
+        # between: Nova answers 400 (marker not found).
+        cache.clear()
+        kept.forget_pending()
+        read = self.nova.list
+
+        def deleting(request, opts, newest=None, order=None, marker=None):
+            found = read(request, opts, newest, order or
+                         servers_api.NEWEST, marker)
+            if newest and not marker:
+                self.nova.delete(found[-1]['id'], T0)
+            return found
+        with mock.patch.object(servers_api, 'list_servers',
+                               side_effect=deleting):
+            found = servers_api.server_list(self.request, True, newest=2)
+        self.assertTrue(found.full)
+        self.assertEqual(7, len(found.servers))
+
+    def test_cold_local_side_holds_each_hosts_edge_second(self):
+        self._multi_create(['c1', 'c9'], 5, host='compute-2')
+        self._multi_create(['z', 'a', 'm'], 9)   # Nova's: m, a, z
+        first = servers_api.server_list(
+            self.request, True, newest=2,
+            local_hosts=lambda: {'compute-1', 'compute-2'})
+        self.assertTrue(first.local_side)
+        self.assertEqual(['z', 'm'],
+                         _first_in_pages_order(first.servers, 2))
 
     def test_cold_ec2_side_now_and_everything_behind(self):
         self.nova.put(factories.server('loc'), T0)
@@ -270,8 +380,8 @@ class ServersCacheTests(test.TestCase):
         self.assertFalse(first.ec2_side)
         # The newest local ones, past the newer EC2 and unplaced servers.
         self.assertEqual(['b6', 'a3'], [s['id'] for s in first.servers])
-        self.assertEqual([(2, ('created', 'desc'), 'compute-1'),
-                          (2, ('created', 'desc'), 'compute-2')],
+        self.assertEqual([(3, ('created', 'desc'), 'compute-1'),
+                          (3, ('created', 'desc'), 'compute-2')],
                          sorted(self.nova.newest))
         kept.wait_for_background()
         self.assertEqual({'all_tenants': True}, self.nova.calls[-1])
@@ -533,3 +643,34 @@ class OneNovaClientTests(test.TestCase):
         self.assertNotIsInstance(
             nova_exceptions.ClientException(503),
             horizon_exceptions.UNAUTHORIZED)
+
+
+@hypothesis_settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 999),
+                          st.text('0123456789abcdef', min_size=1,
+                                  max_size=3)),
+                max_size=25, unique_by=lambda s: s[2]),
+       st.integers(1, 6), st.booleans())
+def test_cold_first_page_is_the_whole_lists_first_page(made, count,
+                                                       descending):
+    """Whatever the ties in the second (a multi-create), the first
+    ``count`` in the pages' order of what a cold page reads by creation
+    are the whole list's, or every server is read."""
+    nova = FakeNova()
+    for second, micro, uid in made:
+        nova.put(factories.server(uid), T0 + datetime.timedelta(
+            seconds=second, microseconds=micro))
+    order = ('created', 'desc' if descending else 'asc')
+    with mock.patch.object(servers_api, 'list_servers',
+                           side_effect=nova.list):
+        first = servers_api._first_created(mock.Mock(), {}, count, order)
+    every = [s for s, at in nova._live()]
+    if first is None:
+        # Only when the edge's second outlasts the pages read.
+        by_nova = sorted(every, key=lambda s: nova.created[s['id']],
+                         reverse=descending)
+        last = (servers_api.EDGE_PAGES + 1) * (count + 1) - 1
+        assert by_nova[count - 1]['created'] == by_nova[last]['created']
+        return
+    assert _first_in_pages_order(every, count, descending) == \
+        _first_in_pages_order(first, count, descending)
