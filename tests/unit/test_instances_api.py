@@ -288,6 +288,27 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         instances_api.admin_inventory(self.request)
         self.assertIsNone(self.mock_server_list.call_args.args[3])
 
+    @test.create_mocks({**ADMIN_MOCKS, instances_api.servers_api: [
+        'servers_by_id', ('server_list', 'every_server')]})
+    def test_leads_with_ec2_down_reads_every_server_and_says_why(self):
+        self._mock(described=ConnectionError('ec2.test unreachable'))
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('burst',
+                                               host='ec2-us-east-1')]),
+            partial=True, ec2_side=True)
+        self.mock_every_server.return_value = factories.listed([
+            factories.server('burst', host='ec2-us-east-1'),
+            factories.server('loc', host='compute-1')])
+        inv = instances_api.admin_inventory(self.request,
+                                            leads=('cost', 2))
+        # Nothing priced without EC2: the EC2 side cannot lead the page,
+        # so every server is read, and the page says why EC2 is missing.
+        self.mock_every_server.assert_called_once_with(self.request, True)
+        self.assertFalse(inv.servers.partial)
+        self.assertEqual({'burst', 'loc'}, {r.id for r in inv.rows})
+        self.assertIn('unreachable', inv.ec2_error)
+        self.assertEqual([], [r.id for r in inv.rows if r.drift])
+
 
 @override_settings(BURST_DASHBOARD=SETTINGS)
 class ProjectInventoryTests(test.TestCase):
