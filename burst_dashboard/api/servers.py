@@ -162,39 +162,59 @@ def list_names(request, search_opts):
 # Pages read past Nova's first, at most, to the end of the second its last
 # server was created in (:func:`_first_created`).
 EDGE_PAGES = 4
+# Nova's largest page ([api] max_limit): a longer one reads every server.
+NOVA_MAX_LIMIT = 1000
+
+
+def _unscheduled(server):
+    """Whether ``server`` may be one Nova has not scheduled yet (a build
+    request, which Nova lists before the others whatever the order): in
+    BUILD on no host. Members see no hosts: any server in BUILD."""
+    return server.get('status') == 'BUILD' and \
+        not server.get('OS-EXT-SRV-ATTR:host')
 
 
 def _first_created(request, opts, count, order=NEWEST):
     """Nova's first ``count`` servers by creation in ``order``'s direction
     and after them every server created in the same second as the last of
-    them; None when that second does not end within EDGE_PAGES more pages
-    of Nova's, or the marker went (deleted between two pages): the caller
-    reads every server.
+    them, with any Nova has not scheduled yet; None when that second does
+    not end within EDGE_PAGES more pages of Nova's, or Nova no longer finds
+    the marker (archived between two pages), or ``count`` is not below
+    NOVA_MAX_LIMIT: the caller reads every server.
 
-    Nova breaks ties in creation time by its microseconds, then by its own
-    integer ID; the pages by the whole second the API shows, then by the
-    UUID (:func:`burst_core.inventory.order`). So the first ``count`` in
-    the pages' order are among these, even where the servers of one
-    multi-create share the second at the edge of Nova's page. Nova's
-    pages are one longer than ``count``: the second ends within the first
-    unless the server after the edge was created in it too (then the next
-    pages, by marker)."""
+    Nova breaks ties in creation time by the microsecond, then by the UUID
+    ascending; the pages by the whole second the API shows, then by the
+    UUID in the list's direction (:func:`burst_core.inventory.order`). So
+    the first ``count`` in the pages' order are among these, even where
+    the servers of one multi-create share the second at the edge of Nova's
+    page. Nova's pages are one longer than ``count``: the second ends
+    within the first unless the server after the edge was created in it
+    too (then the next pages, by marker: the last scheduled server read).
+    The servers Nova lists first because it has not scheduled them (and,
+    for members, any in BUILD) are kept aside, outside that order."""
+    if count >= NOVA_MAX_LIMIT:
+        return None
     size = count + 1
-    found = page = list_servers(request, opts, size, order)
+    aside, found, seen = [], [], set()
     for more in range(EDGE_PAGES + 1):
-        edge = found[count - 1].get('created') if len(found) >= count \
-            else None
-        if len(page) < size or page[-1].get('created') != edge:
-            return found[:count] + [s for s in found[count:]
-                                    if s.get('created') == edge]
-        if more == EDGE_PAGES:
-            return None
         try:
             page = list_servers(request, opts, size, order,
-                                marker=page[-1]['id'])
+                                marker=found[-1]['id'] if found else None)
         except nova_exceptions.BadRequest:     # "marker not found"
             return None
-        found = found + page
+        for s in page:
+            if s['id'] not in seen:
+                seen.add(s['id'])
+                (aside if _unscheduled(s) else found).append(s)
+        edge = found[count - 1].get('created') if len(found) >= count \
+            else None
+        if len(page) < size or (len(found) > count and
+                                found[-1].get('created') != edge):
+            return aside + found[:count] + [
+                s for s in found[count:] if s.get('created') == edge]
+        if not found:      # a page of Nova's unscheduled servers only
+            return None
+    return None
 
 
 def _first_by_name(request, opts, count, direction):

@@ -38,20 +38,22 @@ T0 = datetime.datetime(2026, 12, 2, 10, 0, tzinfo=datetime.timezone.utc)
 class FakeNova(object):
     """Servers with their update times; lists as Nova does. A server is
     created at its first ``put`` (unless it says when): Nova sorts by its
-    creation time to the microsecond, then by its integer ID (the order of
-    the puts); the API shows the whole second."""
+    creation time to the microsecond, then by the UUID ascending, after
+    the servers it has not scheduled yet (BUILD on no host: its build
+    requests), and pages after a marker it still has in its database,
+    deleted or not; the API shows the whole second."""
 
     def __init__(self):
         self.servers = {}
         self.calls = []
         self.newest = []
         self.looked_up = []
-        self.created = {}     # ID -> (creation time, Nova's integer ID)
+        self.created = {}     # ID -> creation time
 
     def put(self, server, at):
         server = dict(server)
         if server['id'] not in self.created:
-            self.created[server['id']] = (at, len(self.created))
+            self.created[server['id']] = at
             if server.get('created') == factories.CREATED:
                 server['created'] = at.strftime('%Y-%m-%dT%H:%M:%SZ')
         self.servers[server['id']] = (server, at)
@@ -59,6 +61,16 @@ class FakeNova(object):
     def delete(self, uid, at):
         server, _at = self.servers[uid]
         self.servers[uid] = (dict(server, status='DELETED'), at)
+
+    def archive(self, uid):
+        """``nova-manage db archive_deleted_rows``: gone, even as a
+        marker."""
+        del self.servers[uid]
+
+    def _by_creation(self, servers, descending):
+        by_uuid = sorted(servers, key=lambda s: s['id'])
+        return sorted(by_uuid, key=lambda s: self.created[s['id']],
+                      reverse=descending)     # stable: UUID ascending
 
     def list(self, request, search_opts, newest=None,
              order=servers_api.NEWEST, marker=None):
@@ -76,17 +88,28 @@ class FakeNova(object):
                 self.newest.append(newest if order == servers_api.NEWEST
                                    and not host else (newest, order, host)
                                    if host else (newest, order))
-            found = [s for s, at in sorted(
-                self._live(), key=lambda v: self.created[v[0]['id']],
-                reverse=order[1] == 'desc')
-                if not host or s.get('OS-EXT-SRV-ATTR:host') == host]
-            if marker:
-                ids = [s['id'] for s in found]
+            every = [s for s, at in self.servers.values()
+                     if not host or s.get('OS-EXT-SRV-ATTR:host') == host]
+            building = self._by_creation(
+                [s for s in every if servers_api._unscheduled(s)],
+                order[1] == 'desc')
+            placed = self._by_creation(
+                [s for s in every if not servers_api._unscheduled(s)],
+                order[1] == 'desc')
+            if marker in [s['id'] for s in building]:
+                # After a build request: the next ones, then every other.
+                at = [s['id'] for s in building].index(marker)
+                found = building[at + 1:] + placed
+            elif marker:
+                ids = [s['id'] for s in placed]
                 if marker not in ids:
                     raise nova_exceptions.BadRequest(
                         400, 'marker [%s] not found' % marker)
-                found = found[ids.index(marker) + 1:]
-            return [servers_api._trim(s) for s in found][:newest]
+                found = placed[ids.index(marker) + 1:]
+            else:
+                found = building + placed
+            return [servers_api._trim(s) for s in found
+                    if s['status'] != 'DELETED'][:newest]
         since = search_opts.get('changes-since')
         since = since and datetime.datetime.fromisoformat(since)
         out = []
@@ -298,6 +321,11 @@ class ServersCacheTests(test.TestCase):
         self.assertEqual(['f', 'e'], [s['id'] for s in first.servers])
         first = servers_api._first_created(self.request, {}, 3)
         self.assertEqual(['f', 'e', 'd', 'c'], [s['id'] for s in first])
+        # A page as long as Nova's longest ([api] max_limit): every server.
+        calls = len(self.nova.calls)
+        self.assertIsNone(servers_api._first_created(
+            self.request, {}, servers_api.NOVA_MAX_LIMIT))
+        self.assertEqual(calls, len(self.nova.calls))
 
     def test_cold_edge_second_too_long_or_gone_reads_every_server(self):
         self.nova.put(factories.server('old'), T0)
@@ -306,23 +334,54 @@ class ServersCacheTests(test.TestCase):
             found = servers_api.server_list(self.request, True, newest=2)
         self.assertTrue(found.full)
         self.assertEqual(8, len(found.servers))
-        # The server after which Nova's next page starts is deleted in
-        # between: Nova answers 400 (marker not found).
+        # The server after which Nova's next page starts is deleted and
+        # archived in between: Nova answers 400 (marker not found). Only
+        # deleted, it is still found.
         cache.clear()
         kept.forget_pending()
         read = self.nova.list
 
-        def deleting(request, opts, newest=None, order=None, marker=None):
+        def archiving(request, opts, newest=None, order=None, marker=None):
             found = read(request, opts, newest, order or
                          servers_api.NEWEST, marker)
-            if newest and not marker:
+            if newest and not marker and archive:
                 self.nova.delete(found[-1]['id'], T0)
+                if archive == 'archive':
+                    self.nova.archive(found[-1]['id'])
             return found
-        with mock.patch.object(servers_api, 'list_servers',
-                               side_effect=deleting):
-            found = servers_api.server_list(self.request, True, newest=2)
-        self.assertTrue(found.full)
-        self.assertEqual(7, len(found.servers))
+        # Deleted: 'e', read before, stays on this page; archived: 'd'.
+        for archive, full, count in (('delete', False, 7),
+                                     ('archive', True, 6)):
+            cache.clear()
+            kept.forget_pending()
+            with mock.patch.object(servers_api, 'list_servers',
+                                   side_effect=archiving):
+                found = servers_api.server_list(self.request, True,
+                                                newest=2)
+            self.assertEqual(full, found.full, archive)
+            self.assertEqual(count, len(found.servers), archive)
+
+    def test_cold_oldest_page_past_servers_not_yet_scheduled(self):
+        for i in range(4):
+            self._multi_create(['s%d' % i], i)
+        # Nova lists its build requests first, oldest first or not.
+        for uid in ('b1', 'b2'):
+            self.nova.put(factories.server(uid, host=None, status='BUILD'),
+                          T0 + datetime.timedelta(seconds=9))
+        oldest = servers_api.server_list(self.request, True, newest=2,
+                                         order=('created', 'asc'))
+        self.assertTrue(oldest.partial)
+        self.assertEqual(['s0', 's1'], _first_in_pages_order(
+            oldest.servers, 2, descending=False))
+        self.assertEqual({'b1', 'b2', 's0', 's1'},
+                         {s['id'] for s in oldest.servers})
+        # Nova's first page all build requests: every server.
+        cache.clear()
+        kept.forget_pending()
+        every = servers_api.server_list(self.request, True, newest=1,
+                                        order=('created', 'asc'))
+        self.assertTrue(every.full)
+        self.assertEqual(6, len(every.servers))
 
     def test_cold_local_side_holds_each_hosts_edge_second(self):
         self._multi_create(['c1', 'c9'], 5, host='compute-2')
@@ -645,32 +704,34 @@ class OneNovaClientTests(test.TestCase):
             horizon_exceptions.UNAUTHORIZED)
 
 
-@hypothesis_settings(max_examples=150, deadline=None)
+@hypothesis_settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), st.integers(0, 999),
                           st.text('0123456789abcdef', min_size=1,
-                                  max_size=3)),
+                                  max_size=3),
+                          st.integers(0, 4).map(lambda n: n == 0)),
                 max_size=25, unique_by=lambda s: s[2]),
        st.integers(1, 6), st.booleans())
 def test_cold_first_page_is_the_whole_lists_first_page(made, count,
                                                        descending):
-    """Whatever the ties in the second (a multi-create), the first
-    ``count`` in the pages' order of what a cold page reads by creation
-    are the whole list's, or every server is read."""
+    """Whatever the ties in the second (a multi-create) and whichever
+    servers Nova has not scheduled yet (listed first), the first ``count``
+    in the pages' order of what a cold page reads by creation are the
+    whole list's; only a first page of Nova's of unscheduled servers alone
+    leaves it to every server."""
     nova = FakeNova()
-    for second, micro, uid in made:
-        nova.put(factories.server(uid), T0 + datetime.timedelta(
-            seconds=second, microseconds=micro))
+    for second, micro, uid, building in made:
+        nova.put(factories.server(
+            uid, host=None if building else 'compute-1',
+            status='BUILD' if building else 'ACTIVE'),
+            T0 + datetime.timedelta(seconds=second, microseconds=micro))
     order = ('created', 'desc' if descending else 'asc')
     with mock.patch.object(servers_api, 'list_servers',
-                           side_effect=nova.list):
+                           side_effect=nova.list), \
+            mock.patch.object(servers_api, 'EDGE_PAGES', 100):
         first = servers_api._first_created(mock.Mock(), {}, count, order)
     every = [s for s, at in nova._live()]
-    if first is None:
-        # Only when the edge's second outlasts the pages read.
-        by_nova = sorted(every, key=lambda s: nova.created[s['id']],
-                         reverse=descending)
-        last = (servers_api.EDGE_PAGES + 1) * (count + 1) - 1
-        assert by_nova[count - 1]['created'] == by_nova[last]['created']
-        return
-    assert _first_in_pages_order(every, count, descending) == \
-        _first_in_pages_order(first, count, descending)
+    unscheduled = sum(1 for s in every if servers_api._unscheduled(s))
+    assert (first is None) == (unscheduled > count)
+    if first is not None:
+        assert _first_in_pages_order(every, count, descending) == \
+            _first_in_pages_order(first, count, descending)
