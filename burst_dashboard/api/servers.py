@@ -253,7 +253,8 @@ def _on_hosts(request, opts, hosts, count=None, order=NEWEST):
             request, dict(opts, host=host), count, order), sorted(hosts)))
     if None in pages:
         return None
-    found = [s for page in pages for s in page]
+    # A server moved between two hosts' reads is listed by both: once.
+    found = list({s['id']: s for page in pages for s in page}.values())
     if count is None:
         return found
     return sorted(found, key=lambda s: (s.get('created') or '', s['id']),

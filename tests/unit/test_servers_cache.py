@@ -13,6 +13,7 @@
 """burst_dashboard.api.servers: the servers kept in the shared cache and
 brought up to date with Nova's changes-since, against a fake Nova that
 answers as Nova does (changes-since returns the deleted servers too)."""
+from concurrent import futures
 import datetime
 import types
 from unittest import mock
@@ -382,6 +383,29 @@ class ServersCacheTests(test.TestCase):
                                         order=('created', 'asc'))
         self.assertTrue(every.full)
         self.assertEqual(6, len(every.servers))
+
+    def test_cold_local_side_lists_a_server_moved_between_reads_once(self):
+        self._created('mv', 1, 'compute-1')
+        self._created('b2', 2, 'compute-2')
+        read = self.nova.list
+
+        def moving(request, opts, newest=None, order=None, marker=None):
+            found = read(request, opts, newest, order, marker)
+            if opts.get('host') == 'compute-1':
+                server = dict(self.nova.servers['mv'][0],
+                              **{'OS-EXT-SRV-ATTR:host': 'compute-2'})
+                self.nova.servers['mv'] = (server, T0)
+            return found
+        with mock.patch.object(servers_api, 'list_servers',
+                               side_effect=moving), \
+                mock.patch.object(servers_api.burst_api_pkg,
+                                  'bounded_executor',
+                                  side_effect=lambda: futures.
+                                  ThreadPoolExecutor(max_workers=1)):
+            first = servers_api.server_list(
+                self.request, True, newest=3,
+                local_hosts=lambda: {'compute-1', 'compute-2'})
+        self.assertEqual(['b2', 'mv'], [s['id'] for s in first.servers])
 
     def test_cold_local_side_holds_each_hosts_edge_second(self):
         self._multi_create(['c1', 'c9'], 5, host='compute-2')
