@@ -175,12 +175,13 @@ def _unscheduled(server):
 
 
 def _first_created(request, opts, count, order=NEWEST):
-    """Nova's first ``count`` servers by creation in ``order``'s direction
-    and after them every server created in the same second as the last of
-    them, with any Nova has not scheduled yet; None when that second does
-    not end within EDGE_PAGES more pages of Nova's, or Nova no longer finds
-    the marker (archived between two pages), or ``count`` is not below
-    NOVA_MAX_LIMIT: the caller reads every server.
+    """The first ``count`` servers by creation in ``order``'s direction in
+    the pages' order (:func:`burst_core.inventory.first_servers`), from
+    Nova's first ``count``, every server created in the same second as the
+    last of them, and any Nova has not scheduled yet; None when that
+    second does not end within EDGE_PAGES more pages of Nova's, or Nova no
+    longer finds the marker (archived between two pages), or ``count`` is
+    not below NOVA_MAX_LIMIT: the caller reads every server.
 
     Nova breaks ties in creation time by the microsecond, then by the UUID
     ascending; the pages by the whole second the API shows, then by the
@@ -210,8 +211,8 @@ def _first_created(request, opts, count, order=NEWEST):
             else None
         if len(page) < size or (len(found) > count and
                                 found[-1].get('created') != edge):
-            return aside + found[:count] + [
-                s for s in found[count:] if s.get('created') == edge]
+            return inventory.first_servers(aside + found, count,
+                                           order[1] == 'desc')
         if not found:      # a page of Nova's unscheduled servers only
             return None
     return None
@@ -257,8 +258,7 @@ def _on_hosts(request, opts, hosts, count=None, order=NEWEST):
     found = list({s['id']: s for page in pages for s in page}.values())
     if count is None:
         return found
-    return sorted(found, key=lambda s: (s.get('created') or '', s['id']),
-                  reverse=order[1] == 'desc')[:count]
+    return inventory.first_servers(found, count, order[1] == 'desc')
 
 
 def _scope(request, all_projects):
