@@ -160,8 +160,10 @@ def list_names(request, search_opts):
 
 
 # Pages read past Nova's first, at most, to the end of the second its last
-# server was created in (:func:`_first_created`).
+# server was created in (:func:`_first_created`), and their least length
+# (a multi-create of 50 in one second: one more page).
 EDGE_PAGES = 4
+EDGE_PAGE = 50
 # Nova's largest page ([api] max_limit): a longer one reads every server.
 NOVA_MAX_LIMIT = 1000
 
@@ -188,9 +190,10 @@ def _first_created(request, opts, count, order=NEWEST):
     UUID in the list's direction (:func:`burst_core.inventory.order`). So
     the first ``count`` in the pages' order are among these, even where
     the servers of one multi-create share the second at the edge of Nova's
-    page. Nova's pages are one longer than ``count``: the second ends
-    within the first unless the server after the edge was created in it
-    too (then the next pages, by marker: the last scheduled server read).
+    page. Nova's first page is one longer than ``count``: the second ends
+    within it unless the server after the edge was created in it too;
+    then the next pages, by marker (the last scheduled server read), at
+    least EDGE_PAGE long.
     The servers Nova lists first because it has not scheduled them (and,
     for members, any in BUILD) are kept aside, outside that order."""
     if count >= NOVA_MAX_LIMIT:
@@ -215,6 +218,7 @@ def _first_created(request, opts, count, order=NEWEST):
                                            order[1] == 'desc')
         if not found:      # a page of Nova's unscheduled servers only
             return None
+        size = min(max(count + 1, EDGE_PAGE), NOVA_MAX_LIMIT)
     return None
 
 

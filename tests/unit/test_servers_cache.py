@@ -325,10 +325,27 @@ class ServersCacheTests(test.TestCase):
             self.request, {}, servers_api.NOVA_MAX_LIMIT))
         self.assertEqual(calls, len(self.nova.calls))
 
+    def test_cold_edge_pages_past_the_first_are_long(self):
+        self.nova.put(factories.server('old'), T0)
+        self._multi_create(['m%02d' % i for i in range(40)], 1)
+        limits = []
+        read = self.nova.list
+
+        def counting(request, opts, newest=None, order=None, marker=None):
+            limits.append(newest)
+            return read(request, opts, newest, order, marker)
+        with mock.patch.object(servers_api, 'list_servers',
+                               side_effect=counting):
+            first = servers_api._first_created(self.request, {}, 2)
+        # A page and one, then one of EDGE_PAGE: the second's 40 read.
+        self.assertEqual([3, servers_api.EDGE_PAGE], limits)
+        self.assertEqual(['m39', 'm38'], [s['id'] for s in first])
+
     def test_cold_edge_second_too_long_or_gone_reads_every_server(self):
         self.nova.put(factories.server('old'), T0)
         self._multi_create(['a', 'b', 'c', 'd', 'e', 'f', 'g'], 1)
-        with mock.patch.object(servers_api, 'EDGE_PAGES', 1):
+        with mock.patch.object(servers_api, 'EDGE_PAGES', 1), \
+                mock.patch.object(servers_api, 'EDGE_PAGE', 3):
             found = servers_api.server_list(self.request, True, newest=2)
         self.assertTrue(found.full)
         self.assertEqual(8, len(found.servers))
