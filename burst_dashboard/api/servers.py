@@ -335,12 +335,13 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
         if local_hosts is not None:
             on = local_hosts() if newest and all_projects and \
                 order[0] == 'created' else None
-            first = _on_hosts(request, opts, on, newest, order) \
-                if on and len(on) <= HOSTS_MAX and \
-                _read_in_background(request, scope, opts) else None
-            if first is not None:
-                return Servers(first, None, began, full=False, partial=True,
-                               order=order, local_side=True)
+            if on and len(on) <= HOSTS_MAX and \
+                    _read_in_background(request, scope, opts):
+                first = _on_hosts(request, opts, on, newest, order)
+                if first is not None:
+                    return Servers(first, None, began, full=False,
+                                   partial=True, order=order,
+                                   local_side=True)
             return _full_read(request, scope, opts)
         if newest and _read_in_background(request, scope, opts):
             first = _first_by_name(request, opts, newest, order[1]) \
