@@ -50,7 +50,10 @@ turn:
 - ours, by cost, cold: every instance by cost, most first, on an
   emptied cache (only the EC2 side read, as for the EC2 list, when its
   billed instances fill the page; the page must say so)
-- ours, by status, cold: a list that needs every server, on an emptied
+- ours, by status, cold: the first page of the list by status, on an
+  emptied cache (the first servers of each status's list read from Nova,
+  its status filter, by UUID; the page must say so)
+- ours, by project, cold: a list that needs every server, on an emptied
   cache (every server read from Nova in the request)
 - Horizon's Admin → Instances (its default page size)
 - the floor: Nova ``GET /servers/detail`` of every project (all pages,
@@ -90,10 +93,12 @@ PAGES = {
     'ours (local)': '/admin/burst_instances/?show=local',
     'horizon': '/admin/instances/',
 }
-# Cold only: every instance by cost (led by the EC2 side), and a list
-# that needs every server (no order Nova sorts by, none EC2 leads).
+# Cold only: every instance by cost (led by the EC2 side), by status
+# (each status's first servers), and a list that needs every server (no
+# order Nova sorts or filters by, none EC2 leads).
 BY_COST = '/admin/burst_instances/?sort=cost'
-EVERY = '/admin/burst_instances/?sort=status'
+BY_STATUS = '/admin/burst_instances/?sort=status'
+EVERY = '/admin/burst_instances/?sort=project'
 BATCH = 50
 # What the cold first page says (instances_base's template).
 PARTIAL = 'burst-servers-partial'
@@ -105,6 +110,8 @@ BY_NAME = 'burst-servers-by-name'
 OLDEST = 'burst-servers-oldest'
 # What the cold first page of the local list says (each local host's).
 LOCAL_SIDE = 'burst-servers-local-side'
+# What the cold first page by status says (each status's first read).
+BY_STATUS_FIRST = 'burst-servers-by-status'
 # What the cold list of every instance by cost says (the EC2 side leads).
 EC2_FIRST = 'burst-servers-ec2-first'
 # The locks of the reads that run behind the pages (api/kept.py), as
@@ -338,9 +345,14 @@ def main():
             if EC2_FIRST not in r.text:
                 raise SystemExit('the cold list by cost read every server')
             flush_cache()
-            r = load('ours (by status), cold', EVERY)
+            r = load('ours (by status), cold', BY_STATUS)
+            if BY_STATUS_FIRST not in r.text:
+                raise SystemExit('the cold list by status read every '
+                                 'server')
+            flush_cache()
+            r = load('ours (by project), cold', EVERY)
             if PARTIAL in r.text:
-                raise SystemExit('the cold list by status read only some')
+                raise SystemExit('the cold list by project read only some')
             wait_background()
             start = time.perf_counter()
             counted = floor()

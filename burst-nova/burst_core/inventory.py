@@ -497,21 +497,23 @@ def order(rows, key='created', descending=True):
     return sorted(rows, key=_SORT[key], reverse=descending)
 
 
-def first_servers(servers, count, descending=True):
+def first_servers(servers, count, descending=True, key='created'):
     """The first ``count`` of Nova's ``servers`` (the API's JSON) in the
-    order of a list of their rows by creation (:func:`order`): for a page
-    read from Nova alone, before the rows are joined."""
-    def key(server):
-        return _SORT['created'](_Created(
-            parse_time(server.get('created')), server.get('id')))
-    return sorted(servers, key=key, reverse=descending)[:count]
+    order of a list of their rows by ``key``, 'created' or 'status'
+    (:func:`order`): for a page read from Nova alone, before the rows are
+    joined."""
+    def sort_key(server):
+        return _SORT[key](_Listed(parse_time(server.get('created')),
+                                  server.get('id'), server.get('status')))
+    return sorted(servers, key=sort_key, reverse=descending)[:count]
 
 
 @dataclasses.dataclass
-class _Created:
-    """What :data:`_SORT` reads of a row by creation."""
+class _Listed:
+    """What :data:`_SORT` reads of a row by creation or by status."""
     created: datetime.datetime
     id: str
+    status: str
 
 
 def page(rows, size, marker=None, prev_marker=None):

@@ -68,9 +68,22 @@ FIELDS = ('id', 'name', 'status', 'tenant_id', 'user_id', 'hostId',
           'OS-SRV-USG:launched_at', 'OS-SRV-USG:terminated_at')
 _DELETED = ('DELETED',)
 # The list orders (sort key of burst_core.inventory, Nova's sort key)
-# whose first page a cold cache reads alone: Nova sorts by them too.
-NOVA_SORT = {'created': 'created_at', 'name': 'display_name'}
+# whose first page a cold cache reads alone: Nova sorts by them too; by
+# status, each status's own list (Nova filters by status) by UUID.
+NOVA_SORT = {'created': 'created_at', 'name': 'display_name',
+             'status': 'uuid'}
 NEWEST = ('created', 'desc')
+# Nova's server statuses as its API shows them (nova/api/openstack/
+# common.py), each a filter of its list: that list holds every server
+# showing it (by vm_state: a vm_state's own status with any task state)
+# and may hold others (ACTIVE's: those rebooting, say), left out. Not
+# here: DELETED (Nova lists the deleted servers for it; a live one shows
+# it only while being deleted) and UNKNOWN (no filter; at this
+# microversion Nova lists no server of a cell it cannot reach).
+STATUSES = ('ACTIVE', 'BUILD', 'ERROR', 'HARD_REBOOT', 'MIGRATING',
+            'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD', 'RESCUE', 'RESIZE',
+            'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
+            'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
 
 
 @dataclasses.dataclass
@@ -95,10 +108,10 @@ class Servers:
 
     @property
     def first(self):
-        """What a partial list holds the first of: 'newest', 'oldest'
-        or 'by-name'."""
-        if self.order[0] == 'name':
-            return 'by-name'
+        """What a partial list holds the first of: 'newest', 'oldest',
+        'by-name' or 'by-status'."""
+        if self.order[0] in ('name', 'status'):
+            return 'by-' + self.order[0]
         return 'oldest' if self.order[1] == 'asc' else 'newest'
 
 
@@ -222,7 +235,7 @@ def _first_created(request, opts, count, order=NEWEST):
     return None
 
 
-def _first_by_name(request, opts, count, direction):
+def _first_by_name(request, opts, count, order):
     """The first ``count`` servers in the order of a list sorted by name
     (:func:`burst_core.inventory.name_order`, which the pages after it
     follow), or None when more than LOOKUPS_MAX of them are not in Nova's
@@ -231,16 +244,71 @@ def _first_by_name(request, opts, count, direction):
     usually holds the servers themselves, the others are looked up."""
     names, first = burst_api_pkg.call_functions_parallel(
         (list_names, [request, opts]),
-        (list_servers, [request, opts, count, ('name', direction)]))
+        (list_servers, [request, opts, count, order]))
     wanted = [uid for uid, name in sorted(
         names, key=lambda n: inventory.name_order(n[1], n[0]),
-        reverse=direction == 'desc')[:count]]
+        reverse=order[1] == 'desc')[:count]]
     have = {s['id']: s for s in first}
     more = servers_by_id(request, set(wanted) - set(have))
     if more is None:
         return None
     have.update((s['id'], s) for s in more)
     return [have[uid] for uid in wanted if uid in have]
+
+
+def _first_by_status(request, opts, count, order):
+    """The first ``count`` servers by status in ``order``'s direction
+    (then by ID: the pages' order,
+    :func:`burst_core.inventory.first_servers`), from one page of each
+    status's list (:data:`STATUSES`, by UUID), all read at once, and, for
+    a status the page needs more of than its page shows, its next pages
+    after the last server read (at least EDGE_PAGE long, at most
+    EDGE_PAGES); None when those do not suffice, Nova no longer finds
+    that server (archived in between), or ``count`` is not below
+    NOVA_MAX_LIMIT: the caller reads every server. The servers Nova has
+    not scheduled (in BUILD on no host: it lists its build requests
+    first, then goes on after one as after any other) are kept aside,
+    outside the UUIDs' order: all of them are read before the others."""
+    if count >= NOVA_MAX_LIMIT:
+        return None
+    descending = order[1] == 'desc'
+    statuses = sorted(STATUSES, reverse=descending)
+    with burst_api_pkg.bounded_executor() as pool:
+        firsts = list(pool.map(lambda status: list_servers(
+            request, dict(opts, status=status), count + 1, order),
+            statuses))
+    first = []
+    for status, page in zip(statuses, firsts):
+        need = count - len(first)
+        if need <= 0:
+            break
+        aside, listed, seen, size = [], [], set(), count + 1
+        for more in range(EDGE_PAGES + 1):
+            if more:
+                size = min(max(need + 1, EDGE_PAGE), NOVA_MAX_LIMIT)
+                try:
+                    page = list_servers(request, dict(opts, status=status),
+                                        size, order, marker=page[-1]['id'])
+                except nova_exceptions.BadRequest:   # "marker not found"
+                    return None
+            for s in page:
+                if s['id'] not in seen:
+                    seen.add(s['id'])
+                    (aside if _unscheduled(s) else listed).append(s)
+            if len(page) < size or need <= sum(
+                    1 for s in listed if s.get('status') == status):
+                break
+        else:
+            return None
+        first += inventory.first_servers(
+            [s for s in aside + listed if s.get('status') == status], need,
+            descending, 'status')
+    return first
+
+
+# How a cold page reads the first servers of an order (sort key of
+# NOVA_SORT), those of any other being by creation.
+_FIRST = {'name': _first_by_name, 'status': _first_by_status}
 
 
 # More local hosts than this to read a page of each: every server is read.
@@ -315,7 +383,8 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     Nothing kept: with ``newest``, only that many of the first servers in
     ``order`` are read now (``partial``; by default the most recently
     created, with those created in the same second as the last of them:
-    :func:`_first_created`; by name: :func:`_first_by_name`); with
+    :func:`_first_created`; by name: :func:`_first_by_name`; by status:
+    :func:`_first_by_status`); with
     ``hosts`` (admins: a
     callable returning the EC2 hosts, or None when unknown), only the
     servers on those hosts (``partial`` and ``ec2_side``: the caller looks
@@ -344,12 +413,12 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
                                    local_side=True)
             return _full_read(request, scope, opts)
         if newest and _read_in_background(request, scope, opts):
-            first = _first_by_name(request, opts, newest, order[1]) \
-                if order[0] == 'name' else \
-                _first_created(request, opts, newest, order)
+            first = _FIRST.get(order[0], _first_created)(
+                request, opts, newest, order)
             if first is None:
                 # Too many of the first by name to look up, or at the
-                # edge of the first by creation: every server now (the
+                # edge of the first by creation or of a status's list
+                # (:func:`_first_by_status`): every server now (the
                 # read queued behind then finds it kept).
                 return _full_read(request, scope, opts)
             return Servers(first, None, began, full=False, partial=True,

@@ -499,6 +499,53 @@ def test_cold_ec2_list_reads_the_ec2_side_and_the_rest_behind(
         == [r.id for r in inventory.order(cold.rows, 'price')][:priced]
 
 
+def test_cold_first_page_by_status_reads_each_statuses_first(
+        horizon_request, admin_conn, servers, member_request, demo_conn):
+    """Nothing kept and the first page of the list by status: Nova is
+    asked for the first servers of each status (its status filter, by
+    UUID) and the page holds the whole list's first by status, then ID,
+    in both directions; a member's, their project's; every server read
+    behind it."""
+    from burst_dashboard.api import kept
+    from django.core.cache import cache
+    stopped, running = servers('m1.tiny'), servers('ec2.small')
+    demo_conn.compute.stop_server(stopped)
+    demo_conn.compute.wait_for_server(stopped, status='SHUTOFF', wait=120)
+
+    def first(conn, count, descending, **query):
+        return [s.id for s in sorted(
+            conn.compute.servers(**query), key=lambda s: (s.status, s.id),
+            reverse=descending)][:count]
+    for direction in ('asc', 'desc'):
+        kept.forget_pending()
+        kept.wait_for_background()
+        cache.clear()
+        cold = instances.admin_inventory(horizon_request, 3,
+                                         order=('status', direction))
+        assert cold.servers.partial and cold.servers.first == 'by-status'
+        assert [s['id'] for s in cold.servers.servers] == first(
+            admin_conn, 3, direction == 'desc', all_projects=True)
+        assert [r.id for r in inventory.order(
+            cold.rows, 'status', direction == 'desc')][:3] == \
+            [s['id'] for s in cold.servers.servers]
+    # Most first: SHUTOFF before ACTIVE, whatever else runs.
+    assert cold.servers.servers[0]['status'] >= 'SHUTOFF'
+    rows = {r.id: r for r in cold.rows}
+    if running.id in rows:
+        assert rows[running.id].ec2.state == 'running'
+    _whole_next(horizon_request, ('status', 'asc'),
+                list(admin_conn.compute.servers(all_projects=True)))
+    cache.clear()
+    cold = instances.project_inventory(member_request, 2,
+                                       order=('status', 'desc'))
+    assert cold.servers.partial
+    assert [s['id'] for s in cold.servers.servers] == first(
+        demo_conn, 2, True)
+    assert {s['tenant_id'] for s in cold.servers.servers} == {
+        member_request.user.project_id}
+    kept.wait_for_background()
+
+
 def test_cold_first_page_by_name_in_the_pages_order(
         horizon_request, admin_conn, servers, member_request, demo_conn):
     """Nothing kept and the first page of the list sorted by name: only

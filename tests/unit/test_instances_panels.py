@@ -420,11 +420,15 @@ class AdminIndexTests(test.BaseAdminViewTests):
                 leads=('cost', 21) if query == '?sort=cost' else None)
 
     @test.create_mocks(ADMIN_MOCKS)
-    def test_a_first_page_by_name_or_oldest_may_read_only_its_servers(
+    def test_a_first_page_by_name_status_or_oldest_reads_its_servers(
             self):
         for query, newest, order, ec2_side in (
                 ('?sort=name', 21, ('name', 'asc'), False),
                 ('?sort=name&dir=desc', 21, ('name', 'desc'), False),
+                ('?sort=status', 21, ('status', 'asc'), False),
+                ('?sort=status&dir=desc', 21, ('status', 'desc'), False),
+                ('?sort=status&show=local', None, ('status', 'asc'), False),
+                ('?sort=status&name=web', None, ('status', 'asc'), False),
                 ('?sort=created&dir=asc', 21, ('created', 'asc'), False),
                 ('?show=local', 21, ('created', 'desc'), False),
                 ('?show=local&dir=asc', 21, ('created', 'asc'), False),
@@ -445,6 +449,9 @@ class AdminIndexTests(test.BaseAdminViewTests):
         for query, order, local, css, text in (
                 ('?sort=name', ('name', 'asc'), False,
                  'burst-servers-by-name', 'The first instances by name only'),
+                ('?sort=status', ('status', 'asc'), False,
+                 'burst-servers-by-status',
+                 'The first instances by status only'),
                 ('?sort=created&dir=asc', ('created', 'asc'), False,
                  'burst-servers-oldest', 'The oldest instances only'),
                 ('?show=local', ('created', 'desc'), True,

@@ -389,23 +389,27 @@ def test_stacks_marked_only_within_the_servers_project():
     assert inventory.select(rows, stack='db') == []
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(st.text('0123456789abcdef', min_size=1,
                                   max_size=4),
                           st.integers(0, 5), st.sampled_from(
-                              ['compute-1', 'ec2-us-east-1', None])),
+                              ['compute-1', 'ec2-us-east-1', None]),
+                          st.sampled_from(['ACTIVE', 'BUILD', 'SHUTOFF',
+                                           'ERROR'])),
                 max_size=15, unique_by=lambda s: s[0]),
-       st.integers(1, 8), st.booleans())
-def test_first_servers_are_the_first_rows_by_creation(made, count,
-                                                      descending):
+       st.integers(1, 8), st.booleans(), st.sampled_from(['created',
+                                                         'status']))
+def test_first_servers_are_the_first_rows_in_their_order(made, count,
+                                                         descending, key):
     """A page read from Nova alone (first_servers) keeps the servers whose
-    rows come first by creation once joined, wherever they run."""
-    servers = [factories.server(uid, host=host,
+    rows come first by creation, or by status, once joined, wherever they
+    run."""
+    servers = [factories.server(uid, host=host, status=status,
                                 created='2026-11-24T10:00:0%dZ' % second)
-               for uid, second, host in made]
+               for uid, second, host, status in made]
     rows = inventory.join(servers, [], 'us-east-1', PRICES, NOW,
                           burst_hosts=frozenset({'ec2-us-east-1'}),
                           projects={'p1': 'alpha'})
     assert [s['id'] for s in inventory.first_servers(
-        servers, count, descending)] == [
-        r.id for r in inventory.order(rows, 'created', descending)[:count]]
+        servers, count, descending, key)] == [
+        r.id for r in inventory.order(rows, key, descending)[:count]]

@@ -73,6 +73,12 @@ class FakeNova(object):
         return sorted(by_uuid, key=lambda s: self.created[s['id']],
                       reverse=descending)     # stable: UUID ascending
 
+    def _sorted(self, servers, order):
+        if order[0] == 'status':     # Nova's sort key: the UUID
+            return sorted(servers, key=lambda s: s['id'],
+                          reverse=order[1] == 'desc')
+        return self._by_creation(servers, order[1] == 'desc')
+
     def list(self, request, search_opts, newest=None,
              order=servers_api.NEWEST, marker=None):
         self.calls.append(dict(search_opts, marker=marker) if marker
@@ -90,13 +96,13 @@ class FakeNova(object):
                                    and not host else (newest, order, host)
                                    if host else (newest, order))
             every = [s for s, at in self.servers.values()
-                     if not host or s.get('OS-EXT-SRV-ATTR:host') == host]
-            building = self._by_creation(
-                [s for s in every if servers_api._unscheduled(s)],
-                order[1] == 'desc')
-            placed = self._by_creation(
+                     if (not host or s.get('OS-EXT-SRV-ATTR:host') == host)
+                     and _nova_status_filter(s, search_opts.get('status'))]
+            building = self._sorted(
+                [s for s in every if servers_api._unscheduled(s)], order)
+            placed = self._sorted(
                 [s for s in every if not servers_api._unscheduled(s)],
-                order[1] == 'desc')
+                order)
             if marker in [s['id'] for s in building]:
                 # After a build request: the next ones, then every other.
                 at = [s['id'] for s in building].index(marker)
@@ -141,6 +147,30 @@ class FakeNova(object):
         if len(ids) > servers_api.LOOKUPS_MAX:
             return None
         return [servers_api._trim(self.servers[i][0]) for i in ids]
+
+
+# Nova's vm_state of a status (nova/api/openstack/common.py), those not
+# here being their own in lower case; and the statuses of a task state on
+# a vm_state (here on ACTIVE's).
+_VM_STATE = {'BUILD': 'building', 'SHUTOFF': 'stopped'}
+_TASK_STATUSES = {'REBOOT': 'active', 'HARD_REBOOT': 'active',
+                  'REBUILD': 'active'}
+
+
+def _vm_state(status):
+    return _TASK_STATUSES.get(status) or _VM_STATE.get(status,
+                                                       status.lower())
+
+
+def _nova_status_filter(server, status):
+    """Whether Nova lists ``server`` for its ``status`` filter: every
+    server of that status's vm_state, whatever its task state (an ACTIVE
+    filter lists the rebooting ones too); a task's status: those alone."""
+    if status is None:
+        return True
+    if status in _TASK_STATUSES:
+        return server['status'] == status
+    return _vm_state(server['status']) == _vm_state(status)
 
 
 def _first_in_pages_order(servers, count, descending=True):
@@ -563,6 +593,90 @@ class ServersCacheTests(test.TestCase):
         kept.wait_for_background()     # and not read again behind it
         self.assertEqual(calls, len(self.nova.calls))
 
+    def _statuses(self, made):
+        for uid, status in made:
+            self.nova.put(factories.server(
+                uid, status=status, host=None if uid.startswith('u')
+                else 'compute-1'), T0)
+
+    def test_cold_by_status_each_statuses_first_in_the_pages_order(self):
+        self._statuses([('a3', 'ACTIVE'), ('a1', 'REBOOT'),
+                        ('a2', 'ACTIVE'), ('b1', 'SHUTOFF'),
+                        ('b2', 'BUILD'), ('u9', 'BUILD'),
+                        ('c1', 'SHUTOFF'), ('d1', 'PAUSED')])
+        first = servers_api.server_list(self.request, True, newest=4,
+                                        order=('status', 'asc'))
+        self.assertTrue(first.partial)
+        self.assertEqual('by-status', first.first)
+        # ACTIVE's list holds the rebooting a1 too (its vm_state): left
+        # for REBOOT's place. The build request u9 (Nova lists it first)
+        # in the order of the UUIDs.
+        self.assertEqual(['a2', 'a3', 'b2', 'u9'],
+                         [s['id'] for s in first.servers])
+        # One page of each status's list, all at once, a page and one.
+        self.assertEqual(sorted((5, ('status', 'asc'))
+                                for _ in servers_api.STATUSES),
+                         sorted(self.nova.newest))
+        self.assertEqual(set(servers_api.STATUSES),
+                         {c['status'] for c in self.nova.calls
+                          if 'status' in c})
+        cache.clear()
+        kept.forget_pending()
+        last = servers_api.server_list(self.request, True, newest=3,
+                                       order=('status', 'desc'))
+        self.assertEqual(['c1', 'b1', 'a1'], [s['id'] for s in last.servers])
+
+    def test_cold_by_status_reads_a_statuses_list_on_by_marker(self):
+        # ACTIVE's first page is of rebooting servers (their vm_state):
+        # its ACTIVE ones are on the next page, after the last read.
+        self._statuses([('a%d' % i, 'REBOOT') for i in range(4)] +
+                       [('b1', 'ACTIVE'), ('b2', 'ACTIVE')])
+        first = servers_api.server_list(self.request, True, newest=2,
+                                        order=('status', 'asc'))
+        self.assertTrue(first.partial)
+        self.assertEqual(['b1', 'b2'], [s['id'] for s in first.servers])
+        self.assertIn({'all_tenants': True, 'status': 'ACTIVE',
+                       'marker': 'a2'}, self.nova.calls)
+        # Beyond EDGE_PAGES more pages, or the marker archived: every
+        # server, now.
+        read = self.nova.list
+
+        def archiving(request, opts, newest=None, order=None, marker=None):
+            found = read(request, opts, newest, order, marker)
+            if opts.get('status') == 'ACTIVE' and not marker:
+                self.nova.archive(found[-1]['id'])   # deleted, archived
+            return found
+        for bound, reads in ((0, read), (4, archiving)):
+            cache.clear()
+            kept.forget_pending()
+            with mock.patch.object(servers_api, 'EDGE_PAGES', bound), \
+                    mock.patch.object(servers_api, 'list_servers',
+                                      side_effect=reads):
+                found = servers_api.server_list(
+                    self.request, True, newest=2, order=('status', 'asc'))
+            self.assertTrue(found.full)
+            self.assertEqual(len(self.nova._live()), len(found.servers))
+
+    def test_cold_by_status_past_a_page_of_unscheduled_servers(self):
+        self._statuses([('u%d' % i, 'BUILD') for i in range(4)] +
+                       [('a1', 'ACTIVE'), ('b1', 'BUILD')])
+        # BUILD's first page: build requests only; Nova goes on after the
+        # last of them, with the others, then the scheduled ones.
+        found = servers_api.server_list(self.request, True, newest=3,
+                                        order=('status', 'asc'))
+        self.assertTrue(found.partial)
+        self.assertEqual(['a1', 'b1', 'u0'], [s['id'] for s in found.servers])
+        self.assertIn({'all_tenants': True, 'status': 'BUILD',
+                       'marker': 'u3'}, self.nova.calls)
+        cache.clear()
+        kept.forget_pending()
+        self.nova.newest.clear()
+        found = servers_api.server_list(
+            self.request, True, newest=servers_api.NOVA_MAX_LIMIT,
+            order=('status', 'asc'))
+        self.assertTrue(found.full)
+        self.assertEqual([], self.nova.newest)
+
     def test_read_in_full_by_the_page_not_again_behind_it(self):
         self.nova.put(factories.server('e1', host='ec2-a'), T0)
         servers_api.server_list(self.request, True, hosts=lambda: {'ec2-a'})
@@ -771,3 +885,36 @@ def test_cold_first_page_is_the_whole_lists_first_page(made, count,
     if first is not None:
         assert _first_in_pages_order(every, count, descending) == \
             [s['id'] for s in first]
+
+
+_SOME_STATUSES = ('ACTIVE', 'REBOOT', 'HARD_REBOOT', 'BUILD', 'SHUTOFF',
+                  'ERROR', 'PAUSED')
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text('0123456789abcdef', min_size=1,
+                                  max_size=3),
+                          st.sampled_from(_SOME_STATUSES),
+                          st.booleans()),
+                max_size=25, unique_by=lambda s: s[0]),
+       st.integers(1, 6), st.booleans())
+def test_cold_first_page_by_status_is_the_whole_lists(made, count,
+                                                      descending):
+    """Whatever the statuses (a vm_state's filter lists its tasks' too)
+    and whichever BUILD servers Nova has not scheduled yet (listed first),
+    the first ``count`` a cold page reads by status are the whole list's
+    in the pages' order."""
+    nova = FakeNova()
+    for uid, status, unscheduled in made:
+        nova.put(factories.server(
+            uid, status=status,
+            host=None if status == 'BUILD' and unscheduled else 'c-1'), T0)
+    order = ('status', 'desc' if descending else 'asc')
+    with mock.patch.object(servers_api, 'list_servers',
+                           side_effect=nova.list), \
+            mock.patch.object(servers_api, 'EDGE_PAGES', 100):
+        first = servers_api._first_by_status(mock.Mock(), {}, count, order)
+    rows = [types.SimpleNamespace(id=s['id'], status=s['status'])
+            for s, at in nova._live()]
+    assert [s['id'] for s in first] == [
+        r.id for r in inventory.order(rows, 'status', descending)[:count]]
