@@ -189,6 +189,16 @@ def _unscheduled(server):
         not server.get('OS-EXT-SRV-ATTR:host')
 
 
+def _take(page, seen, aside, listed):
+    """Adds each server of Nova's ``page`` not in ``seen`` yet to
+    ``aside`` when Nova may not have scheduled it (:func:`_unscheduled`),
+    else to ``listed``."""
+    for s in page:
+        if s['id'] not in seen:
+            seen.add(s['id'])
+            (aside if _unscheduled(s) else listed).append(s)
+
+
 def _first_created(request, opts, count, order=NEWEST):
     """The first ``count`` servers by creation in ``order``'s direction in
     the pages' order (:func:`burst_core.inventory.first_servers`), from
@@ -219,10 +229,7 @@ def _first_created(request, opts, count, order=NEWEST):
                                 marker=found[-1]['id'] if found else None)
         except nova_exceptions.BadRequest:     # "marker not found"
             return None
-        for s in page:
-            if s['id'] not in seen:
-                seen.add(s['id'])
-                (aside if _unscheduled(s) else found).append(s)
+        _take(page, seen, aside, found)
         edge = found[count - 1].get('created') if len(found) >= count \
             else None
         if len(page) < size or (len(found) > count and
@@ -291,10 +298,7 @@ def _first_by_status(request, opts, count, order):
                                         size, order, marker=page[-1]['id'])
                 except nova_exceptions.BadRequest:   # "marker not found"
                     return None
-            for s in page:
-                if s['id'] not in seen:
-                    seen.add(s['id'])
-                    (aside if _unscheduled(s) else listed).append(s)
+            _take(page, seen, aside, listed)
             if len(page) < size or need <= sum(
                     1 for s in listed if s.get('status') == status):
                 break
