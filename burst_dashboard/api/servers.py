@@ -75,15 +75,18 @@ NOVA_SORT = {'created': 'created_at', 'name': 'display_name',
 NEWEST = ('created', 'desc')
 # Nova's server statuses as its API shows them (nova/api/openstack/
 # common.py), each a filter of its list: that list holds every server
-# showing it (by vm_state: a vm_state's own status with any task state)
-# and may hold others (ACTIVE's: those rebooting, say), left out. Not
-# here: DELETED (Nova lists the deleted servers for it; a live one shows
-# it only while being deleted) and UNKNOWN (no filter; at this
-# microversion Nova lists no server of a cell it cannot reach).
-STATUSES = ('ACTIVE', 'BUILD', 'ERROR', 'HARD_REBOOT', 'MIGRATING',
-            'PASSWORD', 'PAUSED', 'REBOOT', 'REBUILD', 'RESCUE', 'RESIZE',
-            'REVERT_RESIZE', 'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
-            'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
+# showing it and may hold others, left out. A vm_state's own status
+# lists its servers whatever their task (ACTIVE's: those rebooting too);
+# a task's status (REBOOT, say) lists those alone. Not here: DELETED
+# (Nova lists the deleted servers for it; a live one shows it only while
+# being deleted) and UNKNOWN (no filter; at this microversion Nova lists
+# no server of a cell it cannot reach).
+VM_STATE_STATUSES = ('ACTIVE', 'BUILD', 'ERROR', 'PAUSED', 'RESCUE',
+                     'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
+                     'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
+TASK_STATUSES = ('HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'REBOOT',
+                 'REBUILD', 'RESIZE', 'REVERT_RESIZE')
+STATUSES = VM_STATE_STATUSES + TASK_STATUSES
 
 
 @dataclasses.dataclass
@@ -266,29 +269,41 @@ def _first_by_name(request, opts, count, order):
 def _first_by_status(request, opts, count, order):
     """The first ``count`` servers by status in ``order``'s direction
     (then by ID: the pages' order,
-    :func:`burst_core.inventory.first_servers`), from one page of each
-    status's list (:data:`STATUSES`, by UUID), all read at once, and, for
-    a status the page needs more of than its page shows, its next pages
-    after the last server read (at least EDGE_PAGE long, at most
-    EDGE_PAGES); None when those do not suffice, Nova no longer finds
+    :func:`burst_core.inventory.first_servers`), from the first page of
+    each status's list the page reaches (:data:`STATUSES`, by UUID) and,
+    for a status the page needs more of than its first page shows, its
+    next pages after the last server read (at least EDGE_PAGE long, at
+    most EDGE_PAGES); None when those do not suffice, Nova no longer finds
     that server (archived in between), or ``count`` is not below
-    NOVA_MAX_LIMIT: the caller reads every server. The servers Nova has
-    not scheduled (in BUILD on no host: it lists its build requests
-    first, then goes on after one as after any other) are kept aside,
-    outside the UUIDs' order: all of them are read before the others."""
+    NOVA_MAX_LIMIT: the caller reads every server. The first status's
+    list is read alone (ACTIVE's, most first: it usually fills the page),
+    past it every vm_state's own status left at once, a task's status
+    when the page reaches it. The servers Nova has not scheduled (in
+    BUILD on no host: it lists its build requests first, then goes on
+    after one as after any other) are kept aside, outside the UUIDs'
+    order: all of them are read before the others."""
     if count >= NOVA_MAX_LIMIT:
         return None
     descending = order[1] == 'desc'
     statuses = sorted(STATUSES, reverse=descending)
-    with burst_api_pkg.bounded_executor() as pool:
-        firsts = list(pool.map(lambda status: list_servers(
-            request, dict(opts, status=status), count + 1, order),
-            statuses))
+    firsts = {}
+
+    def first_page(status):
+        if status not in firsts:
+            wave = [s for s in statuses if s in VM_STATE_STATUSES and
+                    s not in firsts] \
+                if firsts and status in VM_STATE_STATUSES else [status]
+            with burst_api_pkg.bounded_executor() as pool:
+                firsts.update(zip(wave, pool.map(
+                    lambda s: list_servers(request, dict(opts, status=s),
+                                           count + 1, order), wave)))
+        return firsts[status]
     first = []
-    for status, page in zip(statuses, firsts):
+    for status in statuses:
         need = count - len(first)
         if need <= 0:
             break
+        page = first_page(status)
         aside, listed, seen, size = [], [], set(), count + 1
         for more in range(EDGE_PAGES + 1):
             if more:

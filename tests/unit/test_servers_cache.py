@@ -613,18 +613,26 @@ class ServersCacheTests(test.TestCase):
         # in the order of the UUIDs.
         self.assertEqual(['a2', 'a3', 'b2', 'u9'],
                          [s['id'] for s in first.servers])
-        # One page of each status's list, all at once, a page and one.
-        self.assertEqual(sorted((5, ('status', 'asc'))
-                                for _ in servers_api.STATUSES),
-                         sorted(self.nova.newest))
-        self.assertEqual(set(servers_api.STATUSES),
-                         {c['status'] for c in self.nova.calls
-                          if 'status' in c})
+        # A page and one of ACTIVE's list alone, then of every vm_state's
+        # own status at once; none of a task's (REBOOT's), not reached.
+        self.assertEqual([(5, ('status', 'asc'))] *
+                         len(servers_api.VM_STATE_STATUSES),
+                         self.nova.newest)
+        self.assertEqual('ACTIVE', self.nova.calls[0]['status'])
+        self.assertEqual(set(servers_api.VM_STATE_STATUSES),
+                         {c['status'] for c in self.nova.calls})
         cache.clear()
         kept.forget_pending()
+        self.nova.calls.clear()
         last = servers_api.server_list(self.request, True, newest=3,
                                        order=('status', 'desc'))
         self.assertEqual(['c1', 'b1', 'a1'], [s['id'] for s in last.servers])
+        # Most first: VERIFY_RESIZE's alone, then the vm_states' own, and
+        # the tasks' reached, up to REBOOT's (a1, not in ACTIVE's place).
+        self.assertEqual('VERIFY_RESIZE', self.nova.calls[0]['status'])
+        self.assertEqual(set(servers_api.VM_STATE_STATUSES) | {
+            'RESIZE', 'REVERT_RESIZE', 'REBUILD', 'REBOOT'},
+            {c['status'] for c in self.nova.calls if 'status' in c})
 
     def test_cold_by_status_reads_a_statuses_list_on_by_marker(self):
         # ACTIVE's first page is of rebooting servers (their vm_state):
