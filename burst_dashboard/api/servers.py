@@ -79,11 +79,12 @@ NEWEST = ('created', 'desc')
 # lists its servers whatever their task (ACTIVE's: those rebooting too);
 # a task's status (REBOOT, say) lists those alone. Not here: DELETED
 # (Nova lists the deleted servers for it; a live one shows it only while
-# being deleted) and UNKNOWN (no filter; at this microversion Nova lists
-# no server of a cell it cannot reach).
+# being deleted), SOFT_DELETED (Nova's lists of live servers leave them
+# out) and UNKNOWN (no filter; at this microversion Nova lists no server
+# of a cell it cannot reach).
 VM_STATE_STATUSES = ('ACTIVE', 'BUILD', 'ERROR', 'PAUSED', 'RESCUE',
                      'SHELVED', 'SHELVED_OFFLOADED', 'SHUTOFF',
-                     'SOFT_DELETED', 'SUSPENDED', 'VERIFY_RESIZE')
+                     'SUSPENDED', 'VERIFY_RESIZE')
 TASK_STATUSES = ('HARD_REBOOT', 'MIGRATING', 'PASSWORD', 'REBOOT',
                  'REBUILD', 'RESIZE', 'REVERT_RESIZE')
 STATUSES = VM_STATE_STATUSES + TASK_STATUSES
@@ -276,12 +277,15 @@ def _first_by_status(request, opts, count, order):
     most EDGE_PAGES); None when those do not suffice, Nova no longer finds
     that server (archived in between), or ``count`` is not below
     NOVA_MAX_LIMIT: the caller reads every server. The first status's
-    list is read alone (ACTIVE's, most first: it usually fills the page),
+    list is read alone (ascending, ACTIVE's: it usually fills the page),
     past it every vm_state's own status left at once, a task's status
     when the page reaches it. The servers Nova has not scheduled (in
-    BUILD on no host: it lists its build requests first, then goes on
-    after one as after any other) are kept aside, outside the UUIDs'
-    order: all of them are read before the others."""
+    BUILD on no host: it lists its build requests first) are kept aside,
+    outside the UUIDs' order; while a status's pages hold only those,
+    they are read again from the start, longer: after a build request
+    Nova would go on after its instance if it was scheduled in between,
+    passing over the servers before it. A server whose status changed
+    between two statuses' reads is listed once."""
     if count >= NOVA_MAX_LIMIT:
         return None
     descending = order[1] == 'desc'
@@ -307,10 +311,12 @@ def _first_by_status(request, opts, count, order):
         aside, listed, seen, size = [], [], set(), count + 1
         for more in range(EDGE_PAGES + 1):
             if more:
-                size = min(max(need + 1, EDGE_PAGE), NOVA_MAX_LIMIT)
+                size = min(max(need + 1, EDGE_PAGE,
+                               0 if listed else 2 * size), NOVA_MAX_LIMIT)
                 try:
-                    page = list_servers(request, dict(opts, status=status),
-                                        size, order, marker=page[-1]['id'])
+                    page = list_servers(
+                        request, dict(opts, status=status), size, order,
+                        marker=listed[-1]['id'] if listed else None)
                 except nova_exceptions.BadRequest:   # "marker not found"
                     return None
             _take(page, seen, aside, listed)
@@ -319,9 +325,10 @@ def _first_by_status(request, opts, count, order):
                 break
         else:
             return None
+        listed_before = {s['id'] for s in first}
         first += inventory.first_servers(
-            [s for s in aside + listed if s.get('status') == status], need,
-            descending, 'status')
+            [s for s in aside + listed if s.get('status') == status and
+             s['id'] not in listed_before], need, descending, 'status')
     return first
 
 

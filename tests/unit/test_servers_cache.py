@@ -665,17 +665,38 @@ class ServersCacheTests(test.TestCase):
             self.assertTrue(found.full)
             self.assertEqual(len(self.nova._live()), len(found.servers))
 
+    def test_cold_by_status_lists_a_server_that_changed_between_once(self):
+        self._statuses([('a1', 'ACTIVE'), ('a2', 'ACTIVE')])
+        read = self.nova.list
+
+        def rebooting(request, opts, newest=None, order=None, marker=None):
+            found = read(request, opts, newest, order, marker)
+            if opts.get('status') == 'ACTIVE':   # a2 reboots just after
+                self.nova.put(dict(self.nova.servers['a2'][0],
+                                   status='REBOOT'), T0)
+            return found
+        with mock.patch.object(servers_api, 'list_servers',
+                               side_effect=rebooting):
+            found = servers_api.server_list(self.request, True, newest=5,
+                                            order=('status', 'asc'))
+        self.assertTrue(found.partial)
+        self.assertEqual(['a1', 'a2'], [s['id'] for s in found.servers])
+
     def test_cold_by_status_past_a_page_of_unscheduled_servers(self):
         self._statuses([('u%d' % i, 'BUILD') for i in range(4)] +
                        [('a1', 'ACTIVE'), ('b1', 'BUILD')])
-        # BUILD's first page: build requests only; Nova goes on after the
-        # last of them, with the others, then the scheduled ones.
+        # BUILD's first page: build requests only. Read again from the
+        # start, longer (no build request as a marker: scheduled in
+        # between, Nova would go on after its instance).
         found = servers_api.server_list(self.request, True, newest=3,
                                         order=('status', 'asc'))
         self.assertTrue(found.partial)
         self.assertEqual(['a1', 'b1', 'u0'], [s['id'] for s in found.servers])
-        self.assertIn({'all_tenants': True, 'status': 'BUILD',
-                       'marker': 'u3'}, self.nova.calls)
+        self.assertEqual([(4, ('status', 'asc'))] *
+                         len(servers_api.VM_STATE_STATUSES) +
+                         [(servers_api.EDGE_PAGE, ('status', 'asc'))],
+                         self.nova.newest)
+        self.assertFalse([c for c in self.nova.calls if 'marker' in c])
         cache.clear()
         kept.forget_pending()
         self.nova.newest.clear()
