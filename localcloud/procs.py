@@ -52,9 +52,12 @@ def _pidfile(name):
 
 
 def _start_time(pid):
-    """The process's start time: tells a reused PID apart."""
+    """Seconds from the machine's boot to the process's start: tells a
+    reused PID apart. Counted from the boot, not the epoch, because psutil's
+    epoch times follow the clock (NTP, a VM's clock catching up) and a
+    process would then look like another one and be started twice."""
     try:
-        return repr(psutil.Process(pid).create_time())
+        return psutil.Process(pid).create_time() - psutil.boot_time()
     except psutil.Error:
         return None
 
@@ -64,12 +67,13 @@ def pid_of(name):
     try:
         with open(_pidfile(name)) as f:
             pid, started = f.read().split()
-        pid = int(pid)
+        pid, started = int(pid), float(started)
     except (OSError, ValueError):
         return None
     try:
         proc = psutil.Process(pid)
-        if repr(proc.create_time()) != started or \
+        since_boot = _start_time(pid)
+        if since_boot is None or abs(since_boot - started) > 0.5 or \
                 proc.status() == psutil.STATUS_ZOMBIE:
             return None
     except psutil.Error:
@@ -103,7 +107,7 @@ def start(name, cmd, env=None, user=None, cwd=None):
                                 cwd=cwd or paths.ROOT,
                                 start_new_session=True, **kwargs)
     with open(_pidfile(name), 'w') as f:
-        f.write('%d %s\n' % (proc.pid, _start_time(proc.pid)))
+        f.write('%d %.2f\n' % (proc.pid, _start_time(proc.pid)))
     return proc.pid
 
 

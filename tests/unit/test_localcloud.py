@@ -64,10 +64,25 @@ def _alive_in_session(sid):
 def test_reused_pid_is_not_ours(state):
     pid = os.getpid()
     with open(os.path.join(paths.RUN, 'other.pid'), 'w') as f:
-        f.write('%d 12345\n' % pid)  # our PID, but another start time
+        # our PID, but started a minute later than this process
+        f.write('%d %.2f\n' % (pid, procs._start_time(pid) + 60))
     assert procs.pid_of('other') is None
     procs.stop('other')  # must not signal this test process
     assert os.path.exists('/proc/%d' % pid)
+
+
+def test_a_clock_step_leaves_our_processes_ours(state, monkeypatch):
+    """psutil's start times follow the wall clock: once NTP (or a VM's
+    clock) moves the boot time, a running service must still be found, or
+    ``up`` starts it twice and ``down`` leaves it running."""
+    import psutil
+    pid = procs.start('sleeper', ['sleep', '60'])
+    booted, started = psutil.boot_time(), psutil.Process(pid).create_time()
+    monkeypatch.setattr(psutil._psplatform, 'boot_time',
+                        lambda: booted + 3)
+    assert psutil.Process(pid).create_time() == pytest.approx(started + 3)
+    assert procs.pid_of('sleeper') == pid
+    assert procs.stop('sleeper') == pid
 
 
 def test_down_only_stops_what_was_recorded(state):
