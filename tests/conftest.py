@@ -14,6 +14,8 @@ import os
 
 import pytest
 
+from tests import helpers
+
 ARTIFACTS = os.path.join(os.path.dirname(os.path.dirname(
     os.path.abspath(__file__))), 'test-artifacts')
 
@@ -55,3 +57,16 @@ def demo_conn(local_cloud):
 def artifacts_dir():
     os.makedirs(ARTIFACTS, exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture(autouse=True)
+def sdk_exceptions_own(request):
+    """openstacksdk's own exceptions for each test against the local cloud
+    (integration, browser) run in the process the unit tests stubbed them
+    in (``helpers.sdk_exceptions_own``)."""
+    if request.node.get_closest_marker('integration') or \
+            request.node.get_closest_marker('browser'):
+        with helpers.sdk_exceptions_own():
+            yield
+    else:
+        yield

@@ -248,3 +248,21 @@ def test_signal_waits_while_heat_resizes_the_group(
     monkeypatch.setattr(alarm.time, 'sleep', heat.sleep)
     assert alarm.scale_out(heat, 'st', idle=15, wait=300) is resized
     assert heat.now < (ends + 2 if resized else 17)
+
+
+def test_sdk_exceptions_own_undoes_horizons_stubs_inside_only():
+    """Horizon's test data stubs openstacksdk's SDKException for the whole
+    process; the tests against the local cloud get openstacksdk's own back
+    (a server gone to ERROR says so), the unit tests keep the stubs."""
+    from openstack import exceptions
+    from openstack_dashboard.test.test_data import exceptions as stubs
+
+    from tests import helpers
+    stubs.create_stubbed_exception(exceptions.SDKException)
+    stubbed = exceptions.SDKException.__init__
+    with pytest.raises(AttributeError):
+        exceptions.ResourceFailure('went to ERROR')
+    with helpers.sdk_exceptions_own():
+        failure = exceptions.ResourceFailure('went to ERROR')
+        assert str(failure) == 'went to ERROR'
+    assert exceptions.SDKException.__init__ is stubbed
