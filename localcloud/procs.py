@@ -51,15 +51,12 @@ def _pidfile(name):
     return os.path.join(paths.RUN, name + '.pid')
 
 
-def _start_time(pid):
-    """Seconds from the machine's boot to the process's start: tells a
-    reused PID apart. Counted from the boot, not the epoch, because psutil's
-    epoch times follow the clock (NTP, a VM's clock catching up) and a
-    process would then look like another one and be started twice."""
-    try:
-        return psutil.Process(pid).create_time() - psutil.boot_time()
-    except psutil.Error:
-        return None
+def _start_time(proc):
+    """Seconds from the machine's boot to ``proc``'s start: tells a reused
+    PID apart. Counted from the boot, not the epoch, because psutil's epoch
+    times follow the clock (NTP, a VM's clock catching up) and a process
+    would then look like another one and be started twice."""
+    return proc.create_time() - psutil.boot_time()
 
 
 def pid_of(name):
@@ -72,8 +69,7 @@ def pid_of(name):
         return None
     try:
         proc = psutil.Process(pid)
-        since_boot = _start_time(pid)
-        if since_boot is None or abs(since_boot - started) > 0.5 or \
+        if abs(_start_time(proc) - started) > 0.5 or \
                 proc.status() == psutil.STATUS_ZOMBIE:
             return None
     except psutil.Error:
@@ -107,7 +103,9 @@ def start(name, cmd, env=None, user=None, cwd=None):
                                 cwd=cwd or paths.ROOT,
                                 start_new_session=True, **kwargs)
     with open(_pidfile(name), 'w') as f:
-        f.write('%d %.2f\n' % (proc.pid, _start_time(proc.pid)))
+        # Not yet reaped, so readable even if it has exited already.
+        started = _start_time(psutil.Process(proc.pid))
+        f.write('%d %.2f\n' % (proc.pid, started))
     return proc.pid
 
 

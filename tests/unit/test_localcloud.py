@@ -62,10 +62,12 @@ def _alive_in_session(sid):
 
 
 def test_reused_pid_is_not_ours(state):
+    import psutil
     pid = os.getpid()
     with open(os.path.join(paths.RUN, 'other.pid'), 'w') as f:
         # our PID, but started a minute later than this process
-        f.write('%d %.2f\n' % (pid, procs._start_time(pid) + 60))
+        later = procs._start_time(psutil.Process(pid)) + 60
+        f.write('%d %.2f\n' % (pid, later))
     assert procs.pid_of('other') is None
     procs.stop('other')  # must not signal this test process
     assert os.path.exists('/proc/%d' % pid)
