@@ -78,7 +78,9 @@ def secrets_():
             values = json.load(f)
     missing = [k for k in _SECRET_NAMES if k not in values]
     if missing:
-        values.update({k: secrets.token_urlsafe(18) for k in missing})
+        # Hex: a urlsafe token may start with '-', which keystone-manage
+        # (and any other command line) reads as an option.
+        values.update({k: secrets.token_hex(18) for k in missing})
         tmp = path + '.new'
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as f:

@@ -13,6 +13,7 @@
 """The local cloud tool's process handling: start and stop by PID, a reused
 PID is never taken for ours, a failed service is named with its log tail."""
 import os
+import re
 import subprocess
 import sys
 import time
@@ -124,6 +125,8 @@ def test_up_failure_names_service_and_prints_log(state, monkeypatch, capsys):
 
 def test_secrets_made_once_and_private(state):
     first = paths.secrets_()
+    # Safe as a command-line argument and in a URL: never an option.
+    assert all(re.fullmatch('[0-9a-f]{36}', v) for v in first.values())
     assert paths.secrets_() == first
     mode = os.stat(os.path.join(paths.ROOT, 'secrets.json')).st_mode
     assert mode & 0o077 == 0
