@@ -282,21 +282,27 @@ pricing_endpoint_url = {moto}
                 etc('nova', 'api-paste.ini'))
 
 
-def compute(s, host, vcpus, memory_mb, local_gb, nodes=1):
+def compute(s, host, vcpus, memory_mb, local_gb, nodes=1,
+            resources_interval=60):
     """nova.conf of one fake nova-compute: no database, like a real one.
-    With nodes > 1 it stands for that many hypervisors."""
+    With nodes > 1 it stands for that many hypervisors. Every
+    ``resources_interval`` seconds it audits each node's instances
+    against Placement (Nova's update_available_resource), holding the
+    lock its builds claim under."""
     path = etc('nova', 'compute-%s.conf' % host)
     _write(path, _nova_common(s, host, os.path.join(
         paths.DATA, 'nova', host)) + """
 [DEFAULT]
 compute_driver = burst_fake.{driver}
+update_resources_interval = {resources_interval}
 [fake_host]
 vcpus = {vcpus}
 memory_mb = {memory_mb}
 local_gb = {local_gb}
 nodes = {nodes}
 """.format(vcpus=vcpus, memory_mb=memory_mb, local_gb=local_gb,
-           nodes=nodes, driver='MultiNodeFakeDriver' if nodes > 1
+           nodes=nodes, resources_interval=resources_interval,
+           driver='MultiNodeFakeDriver' if nodes > 1
            else 'SizedFakeDriver'))
     return path
 

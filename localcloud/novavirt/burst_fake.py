@@ -21,6 +21,7 @@ import uuid
 from oslo_config import cfg
 
 from nova.virt import fake
+from nova.virt import node
 
 CONF = cfg.CONF
 CONF.register_opts([
@@ -67,6 +68,11 @@ class MultiNodeFakeDriver(fake.FakeDriver):
 
     def init_host(self, host):
         super().init_host(host)
+        # Nova refuses to start a compute service it has seen before
+        # without a local node identity (state_path/compute_id; only
+        # ironic's is exempt): one for the host, its nodes have their own.
+        if node.read_local_node_uuid() is None:
+            node.write_local_node_uuid(self._uuid(host))
         self._set_nodes(['%s-%02d' % (host, i)
                          for i in range(1, CONF.fake_host.nodes + 1)])
 
