@@ -20,9 +20,9 @@ same 1,000 instances of the local cloud.
 Starts one extra nova-compute ("bench", 50 fake hypervisors) so the local
 instances fit under the burst thresholds, restarts the EC2 compute with a
 vCPU quota large enough for --ec2 instances, boots --local m1.tiny
-(local) and --ec2 ec2.small (EC2, through the EC2 driver and moto) in
-batches (min_count), logs into Horizon as admin and, each run, loads in
-turn:
+(local) and --ec2 ec2.small (EC2, through the EC2 driver and moto) at
+once, in batches (min_count, a few building at a time), logs into
+Horizon as admin and, each run, loads in turn:
 
 - ours, first page, cold: the shared cache (memcached) emptied, so only
   Nova's newest servers are read (the page must say it is partial) and
@@ -100,6 +100,8 @@ BY_COST = '/admin/burst_instances/?sort=cost'
 BY_STATUS = '/admin/burst_instances/?sort=status'
 EVERY = '/admin/burst_instances/?sort=project'
 BATCH = 50
+# Batches building at once (benchmarks.instances_page.boot).
+IN_FLIGHT = 3
 # What the cold first page says (instances_base's template).
 PARTIAL = 'burst-servers-partial'
 # What a cold list of EC2 instances says (only the EC2 side was read).
@@ -122,26 +124,43 @@ BACKGROUND_LOCKS = (':1:burst-servers:all:reading',
 
 
 def boot(conn, flavor, count, host_check):
+    """``count`` ``flavor`` instances named bench-<flavor>-…, ACTIVE where
+    ``host_check`` says, in batches of BATCH (min_count) with IN_FLIGHT
+    batches building at once (Nova schedules one while another spawns);
+    those that end in ERROR (e.g. a heartbeat missed under load) are
+    deleted and booted again."""
     image = conn.image.find_image(seed.IMAGE_NAME)
     fl = conn.compute.find_flavor(flavor, ignore_missing=False)
-    # Instances left by an earlier run with --keep count.
-    made = len([s for s in conn.compute.servers(all_projects=True)
-                if s.name.startswith('bench-%s-' % flavor) and
-                s.status == 'ACTIVE'])
-    while made < count:
-        n = min(BATCH, count - made)
-        conn.compute.create_server(
-            name='bench-%s-%d' % (flavor, made), image_id=image.id,
-            flavor_id=fl.id, networks='none', min_count=n, max_count=n)
-        _wait_settled(conn)
-        failed = [s for s in conn.compute.servers(all_projects=True,
-                                                  status='ERROR')
-                  if s.name.startswith('bench-%s-' % flavor)]
-        for s in failed:   # e.g. a heartbeat missed under load: retried
-            conn.compute.delete_server(s)
-        made += n - len(failed)
+    prefix = 'bench-%s-' % flavor
+
+    def listed(**query):
+        # IDs and names only: Nova's summary list, cheaper under load.
+        return [s for s in conn.compute.servers(
+            details=False, all_projects=True, **query)
+            if s.name.startswith(prefix)]
+    # Those left by an earlier run with --keep count; then Nova's short
+    # lists of those building and those failed tell how many are made.
+    made = len(listed(status='ACTIVE'))
+    failed, asked = set(), 0
+    while True:
+        building = listed(status='BUILD')
+        for s in listed(status='ERROR'):
+            if s.id not in failed:
+                failed.add(s.id)
+                conn.compute.delete_server(s)
+        done = made + asked - len(building) - len(failed)
+        if done >= count:
+            break
+        n = min(BATCH, count - done - len(building))
+        if n > 0 and len(building) <= BATCH * (IN_FLIGHT - 1):
+            conn.compute.create_server(
+                name='%s%d' % (prefix, made + asked), image_id=image.id,
+                flavor_id=fl.id, networks='none', min_count=n, max_count=n)
+            asked += n
+        time.sleep(5)   # polling Nova less often leaves it more time
+    _wait_settled(conn, prefix)
     servers = [s for s in conn.compute.servers(all_projects=True)
-               if s.name.startswith('bench-%s-' % flavor)]
+               if s.name.startswith(prefix)]
     wrong = [s for s in servers if s.status != 'ACTIVE' or
              not host_check(s.compute_host)]
     if wrong:
@@ -152,12 +171,12 @@ def boot(conn, flavor, count, host_check):
     return servers
 
 
-def _wait_settled(conn, timeout=600):
+def _wait_settled(conn, prefix, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         building = [s for s in conn.compute.servers(
             all_projects=True, status='BUILD')
-            if s.name.startswith('bench-')]
+            if s.name.startswith(prefix)]
         if not building:
             return
         time.sleep(2)
@@ -275,8 +294,15 @@ def main():
     common.start_bench(conn, args.nodes)
     restart_ec2_compute(quota=max(64, args.ec2 * 2))
     try:
-        boot(conn, 'ec2.small', args.ec2, lambda h: h == paths.EC2_HOST)
-        boot(conn, 'm1.tiny', args.local, lambda h: h != paths.EC2_HOST)
+        # Both sides at once, each with its own connection: EC2's boots
+        # wait on moto and the EC2 driver, the local ones on Nova.
+        with futures.ThreadPoolExecutor(2) as pool:
+            for booted in [
+                    pool.submit(boot, seed.admin_conn(), 'ec2.small',
+                                args.ec2, lambda h: h == paths.EC2_HOST),
+                    pool.submit(boot, seed.admin_conn(), 'm1.tiny',
+                                args.local, lambda h: h != paths.EC2_HOST)]:
+                booted.result()
         print('booted %d local + %d EC2 instances in %.0f s' % (
             args.local, args.ec2, time.monotonic() - t0))
         servers = [s for s in conn.compute.servers(all_projects=True)]
