@@ -175,8 +175,7 @@ def start_compute(host, nodes=1):
     conf = config.compute(
         paths.secrets_(), host, int(os.environ.get('BURST_FAKE_VCPUS', 16)),
         int(os.environ.get('BURST_FAKE_MEMORY_MB', 32768)),
-        int(os.environ.get('BURST_FAKE_DISK_GB', 500)), nodes,
-        int(os.environ.get('BURST_FAKE_RESOURCES_INTERVAL', 60)))
+        int(os.environ.get('BURST_FAKE_DISK_GB', 500)), nodes)
     os.makedirs(os.path.join(paths.DATA, 'nova', host), exist_ok=True)
     procs.start(name, [procs.venv_bin('python'), '-m', 'localcloud.compute',
                        '--config-file', conf], env=base.service_env())

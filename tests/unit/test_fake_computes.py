@@ -58,10 +58,15 @@ def test_a_multi_node_compute_starts_again(conf):
         'bench-01', 'bench-02', 'bench-03']
 
 
-def test_the_audit_interval_is_nova_own_option(tmp_path, monkeypatch):
+@pytest.mark.parametrize('write', [
+    lambda: config.compute({'service': 'x', 'rabbit': 'y'}, 'bench', 64,
+                           262144, 500, nodes=3),
+    lambda: config.ec2_compute({'service': 'x', 'rabbit': 'y',
+                                'ec2_secret_key': 'z'})])
+def test_the_audit_interval_is_nova_own_option(tmp_path, monkeypatch,
+                                               write):
     monkeypatch.setattr(config, 'etc', lambda *p: str(tmp_path / p[-1]))
-    text = open(config.compute({'service': 'x', 'rabbit': 'y'}, 'bench',
-                               64, 262144, 500, nodes=3,
-                               resources_interval=600)).read()
+    monkeypatch.setenv('BURST_RESOURCES_INTERVAL', '600')
+    text = open(write()).read()
+    assert '\n[DEFAULT]\ncompute_driver = burst_' in text
     assert '\nupdate_resources_interval = 600\n' in text
-    assert '\nnodes = 3\n' in text
