@@ -138,14 +138,21 @@ def boot(conn, flavor, count, host_check):
         return [s for s in conn.compute.servers(
             details=False, all_projects=True, **query)
             if s.name.startswith(prefix)]
-    # Those left by an earlier run with --keep count; then Nova's short
-    # lists of those building and those failed tell how many are made.
+    # Those an earlier run (--keep) left count, as made or as asked when
+    # building; those it left failed are deleted, not counted. Then Nova's
+    # short lists of those building and those failed tell how many are
+    # made.
     made = len(listed(status='ACTIVE'))
-    failed, asked = set(), 0
+    asked = len(listed(status='BUILD'))
+    earlier = listed(status='ERROR')
+    for s in earlier:
+        conn.compute.delete_server(s)
+    failed, seen = set(), {s.id for s in earlier}
     while True:
         building = listed(status='BUILD')
         for s in listed(status='ERROR'):
-            if s.id not in failed:
+            if s.id not in seen:
+                seen.add(s.id)
                 failed.add(s.id)
                 conn.compute.delete_server(s)
         done = made + asked - len(building) - len(failed)
@@ -198,7 +205,7 @@ def delete_all(conn):
 def restart_ec2_compute(quota=None):
     name = 'nova-compute-' + paths.EC2_HOST
     conn = seed.admin_conn()
-    if quota and procs.pid_of(name) and _vcpus(conn) == quota:
+    if quota and procs.pid_of(name) and (_vcpus(conn) or 0) >= quota:
         return   # already offering it (an earlier run with --keep)
     stopped = datetime.datetime.now(datetime.timezone.utc).replace(
         tzinfo=None)
