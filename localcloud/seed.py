@@ -49,7 +49,7 @@ DEMO_NET = 'demo-net'
 
 
 # ---------------------------------------------------------------- keystone
-def admin_conn(project='admin'):
+def admin_conn(project='admin', api_timeout=30):
     import openstack
     s = paths.secrets_()
     user, pw = ('admin', s['admin']) if project == 'admin' else \
@@ -58,7 +58,7 @@ def admin_conn(project='admin'):
         auth_url=paths.KEYSTONE_URL, username=user, password=pw,
         project_name=project, user_domain_name='Default',
         project_domain_name='Default', region_name=paths.REGION,
-        identity_api_version='3', api_timeout=30)
+        identity_api_version='3', api_timeout=api_timeout)
 
 
 def setup_identity(s):
