@@ -140,10 +140,7 @@ def boot(conn, flavor, count, host_check):
     prefix = 'bench-%s-' % flavor
 
     def listed(**query):
-        # IDs and names only: Nova's summary list, cheaper under load.
-        return [s for s in conn.compute.servers(
-            details=False, all_projects=True, **query)
-            if s.name.startswith(prefix)]
+        return _named(conn, prefix, **query)
     # Those an earlier run (--keep) left count, as made or as asked when
     # building; those it left failed are deleted, not counted. Then Nova's
     # short lists of those building and those failed tell how many are
@@ -153,15 +150,15 @@ def boot(conn, flavor, count, host_check):
     earlier = listed(status='ERROR')
     for s in earlier:
         conn.compute.delete_server(s)
-    failed, seen = set(), {s.id for s in earlier}
+    failed, seen = 0, {s.id for s in earlier}
     while True:
         building = listed(status='BUILD')
         for s in listed(status='ERROR'):
             if s.id not in seen:
                 seen.add(s.id)
-                failed.add(s.id)
+                failed += 1
                 conn.compute.delete_server(s)
-        done = made + asked - len(building) - len(failed)
+        done = made + asked - len(building) - failed
         if done >= count:
             break
         n = min(BATCH, count - done - len(building))
@@ -184,13 +181,18 @@ def boot(conn, flavor, count, host_check):
     return servers
 
 
+def _named(conn, prefix, **query):
+    """The servers whose names start with ``prefix``, of every project:
+    IDs and names only (Nova's summary list, cheaper under load)."""
+    return [s for s in conn.compute.servers(
+        details=False, all_projects=True, **query)
+        if s.name.startswith(prefix)]
+
+
 def _wait_settled(conn, prefix, timeout=600):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        building = [s for s in conn.compute.servers(
-            all_projects=True, status='BUILD')
-            if s.name.startswith(prefix)]
-        if not building:
+        if not _named(conn, prefix, status='BUILD'):
             return
         time.sleep(2)
     raise SystemExit('instances still building after %d s' % timeout)
