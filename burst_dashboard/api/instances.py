@@ -78,12 +78,25 @@ def ec2_hosts():
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                order=servers_api.NEWEST, local_hosts=None):
+                order=servers_api.NEWEST, local_hosts=None, instead=None):
     """The servers of the project, or of every project, as
     :func:`burst_dashboard.api.servers.server_list` keeps them."""
     return servers_api.server_list(request, all_projects, newest=newest,
                                    hosts=hosts, order=order,
-                                   local_hosts=local_hosts)
+                                   local_hosts=local_hosts, instead=instead)
+
+
+def _instead(request, all_projects, newest, order, count, local_side=False):
+    """How many of the newest servers a cold cache reads instead of
+    every server (or every name: the first page by name; or, for the
+    local list, every server when the local hosts are too many or not
+    known) for the list asked for, or None: ``count`` (the page's need)
+    when that read would be slow
+    (:func:`burst_dashboard.api.servers.newest_instead`)."""
+    if newest is not None and not local_side and \
+            (order or servers_api.NEWEST)[0] != 'name':
+        return None
+    return servers_api.newest_instead(request, all_projects, count)
 
 
 @profiler.trace
@@ -485,7 +498,8 @@ def _with_named_servers(request, servers, found):
 
 @profiler.trace
 def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
-                    order=servers_api.NEWEST, local_side=False, leads=None):
+                    order=servers_api.NEWEST, local_side=False, leads=None,
+                    instead=None):
     """Every instance of every project, local and on EC2, with drift and
     repatriation candidates. ``newest``, ``order``: see
     :func:`server_list` (a partial list has no orphans and no
@@ -505,8 +519,13 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     count): the page is the first of every instance by that key, most
     first, which the EC2 side leads when ``count`` of it have one
     (:func:`burst_core.inventory.leads`): a cold cache reads that side as
-    for ``ec2_side``, and every server when fewer do."""
+    for ``ec2_side``, and every server when fewer do.
+    ``instead``: how many servers the page needs (a page and one); a cold
+    cache reads that many of the newest (``servers.stand_in``) instead of
+    every server, or every name, when that would be slow
+    (:func:`_instead`)."""
     ec2_side = ec2_side or bool(leads)
+    instead = _instead(request, True, newest, order, instead, local_side)
     region = region_name()
     # Read once: a cold EC2-side or local list asks it for the hosts too.
     policy_state = _once(lambda: _policy_state(request))
@@ -517,7 +536,8 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (server_list, [request, True, newest, (
                 lambda: _hosts_of(policy_state()[0])) if ec2_side else
                 None, order, (lambda: _local_hosts(
-                    request, policy_state()[0])) if local_side else None]),
+                    request, policy_state()[0])) if local_side else None,
+                instead]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -525,7 +545,9 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (_or_none, [burst_api.availability_zones,
                         'the availability zones', request]),
             (_stacks_or_error, [request, True]),
-            (_describe_if_cold, [request, region, None, newest]))
+            # The EC2 lists need the whole region whatever Nova's side.
+            (_describe_if_cold, [request, region, None, newest or (
+                None if ec2_side else instead)]))
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
@@ -555,8 +577,9 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     rows = joined(servers)
     if leads and servers.ec2_side and not inventory.leads(rows, *leads):
         # Too few of the EC2 side priced (or billed) to know the page:
-        # every server now (the read queued behind then finds it kept).
-        servers = servers_api.server_list(request, True)
+        # every server now (the read queued behind then finds it kept),
+        # or the newest instead.
+        servers = servers_api.server_list(request, True, instead=instead)
         rows = joined(servers)
     result = Inventory(rows=rows, region=region, ec2_error=ec2_error,
                        ec2_outage=outage, policy_error=policy_error,
@@ -613,17 +636,21 @@ def _or_none(read, what, request):
 
 
 @profiler.trace
-def project_inventory(request, newest=None, order=servers_api.NEWEST):
+def project_inventory(request, newest=None, order=servers_api.NEWEST,
+                      instead=None):
     """The project's own instances, local and on EC2 (EC2 read only for
     instances tagged with this project). ``newest``, ``order``: see
-    :func:`server_list`."""
+    :func:`server_list`; ``instead``: see :func:`admin_inventory`."""
     region = region_name()
     project = request.user.project_id
+    instead = _instead(request, False, newest, order, instead)
     servers, (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
-            (server_list, [request, False, newest, None, order]),
+            (server_list, [request, False, newest, None, order, None,
+                           instead]),
             (_stacks_or_error, [request, False]),
-            (_describe_if_cold, [request, region, project, newest]))
+            (_describe_if_cold, [request, region, project,
+                                 newest or instead]))
     # Project users see no hosts, but the hostId Nova shows them for each
     # EC2 host (a hash they cannot write).
     ec2_host_ids = {inventory.host_id(project, host) for host in ec2_hosts()}

@@ -55,6 +55,13 @@ LOG = logging.getLogger(__name__)
 # allowed to see them, extra specs), so no flavor call is needed.
 NOVA_MICROVERSION = burst_api_pkg.NOVA_MICROVERSION
 MAX_AGE = 600
+# On a cold cache a list that needs every server (or every name) waits
+# for them only when the scope's last full read took at most this long
+# (seconds); else it shows the newest servers while every server is read
+# behind the page (:func:`newest_instead`).
+FULL_READ_WAIT = 2.0
+# How long the time of a scope's last full read is remembered.
+TOOK_SECONDS = 7 * 24 * 3600
 # changes-since is asked from this long before the last read began: a
 # server updated while that read was running is read again, not missed.
 OVERLAP = datetime.timedelta(seconds=5)
@@ -109,6 +116,9 @@ class Servers:
     # The partial list holds the first servers in ``order`` of the local
     # hosts only (Nova's first page of each), not of the whole cloud.
     local_side: bool = False
+    # The list asked for needs every server, too slow to read on this
+    # cold cache: these are the newest instead (:func:`newest_instead`).
+    stand_in: bool = False
 
     @property
     def first(self):
@@ -122,6 +132,11 @@ class Servers:
 def max_age():
     return float((getattr(settings, 'BURST_DASHBOARD', None) or {}).get(
         'servers_max_age', MAX_AGE))
+
+
+def full_read_wait():
+    return float((getattr(settings, 'BURST_DASHBOARD', None) or {}).get(
+        'full_read_wait', FULL_READ_WAIT))
 
 
 def _trim(server):
@@ -377,11 +392,44 @@ def _keep(scope, result):
                   result.synced_at, CACHE_SECONDS)
 
 
+def _took_key(scope):
+    return _key(scope) + ':took'
+
+
 def _full_read(request, scope, opts):
     began = timeutils.utcnow(with_timezone=True)
     result = Servers(list_servers(request, opts), began, began)
     _keep(scope, result)
+    kept.put(_took_key(scope), (timeutils.utcnow(with_timezone=True) -
+                                began).total_seconds(), TOOK_SECONDS)
     return result
+
+
+def newest_instead(request, all_projects, count):
+    """``count`` when a list that needs every server (or every name)
+    should rather show the newest ``count`` on a cold cache, while every
+    server is read behind the page: the scope's last full read took
+    longer than :func:`full_read_wait` (2 s), or is not known (a
+    memcached restart; no such read yet). None when reading every server
+    now is quick, or without ``count``."""
+    if not count:
+        return None
+    took = kept.get(_took_key(_scope(request, all_projects)[0]))
+    return None if took is not None and took <= full_read_wait() \
+        else count
+
+
+def _every_or_newest(request, scope, opts, instead, began):
+    """Every server now; or, with ``instead``, the newest ``instead``
+    (:func:`_first_created`; ``stand_in``) while every server is read
+    behind the page, unless the cache cannot run that read or the
+    newest are not known (at the edge of Nova's page)."""
+    if instead and _read_in_background(request, scope, opts):
+        first = _first_created(request, opts, instead)
+        if first is not None:
+            return Servers(first, None, began, full=False, partial=True,
+                           stand_in=True)
+    return _full_read(request, scope, opts)
 
 
 def _read_in_background(request, scope, opts):
@@ -401,7 +449,7 @@ def _read_in_background(request, scope, opts):
 
 
 def server_list(request, all_projects=False, newest=None, hosts=None,
-                order=NEWEST, local_hosts=None):
+                order=NEWEST, local_hosts=None, instead=None):
     """Servers (the fields of :data:`FIELDS`, as Nova's JSON) of the
     project, or of every project: from the shared cache brought up to date
     with Nova's changes since the last read.
@@ -419,7 +467,10 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
     hosts, or None when unknown) and ``newest`` by creation, the first
     ``newest`` of those hosts' servers (``partial`` and ``local_side``);
     the full read runs behind the page. Otherwise (or when those first
-    are not known: :func:`_first_created`) all of them are read now.
+    are not known: :func:`_first_created`) all of them are read now,
+    or, with ``instead`` (:func:`newest_instead`), the newest ``instead``
+    (``partial`` and ``stand_in``; also for the first page by name, which
+    reads every name) while every server is read behind the page.
     Kept, but its last full read older than :func:`max_age`: served from
     what is kept and the changes, and read in full behind the page."""
     scope, opts = _scope(request, all_projects)
@@ -437,7 +488,9 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
                     return Servers(first, None, began, full=False,
                                    partial=True, order=order,
                                    local_side=True)
-            return _full_read(request, scope, opts)
+            return _every_or_newest(request, scope, opts, instead, began)
+        if newest and order[0] == 'name' and instead:
+            return _every_or_newest(request, scope, opts, instead, began)
         if newest and _read_in_background(request, scope, opts):
             first = _FIRST.get(order[0], _first_created)(
                 request, opts, newest, order)
@@ -453,7 +506,7 @@ def server_list(request, all_projects=False, newest=None, hosts=None,
         if on and _read_in_background(request, scope, opts):
             return Servers(_on_hosts(request, opts, on), None, began,
                            full=False, partial=True, ec2_side=True)
-        return _full_read(request, scope, opts)
+        return _every_or_newest(request, scope, opts, instead, began)
     servers, full_at, synced_at = found
     since = (synced_at - OVERLAP).isoformat()
     changes = list_servers(request, dict(opts, **{'changes-since': since}))

@@ -367,19 +367,25 @@ class InventoryView(tables.DataTableView):
     def load_inventory(self, newest=None, order=None):
         """The joined list; ``newest``: a cold cache may read only that
         many of the first servers in ``order`` (sort key, direction:
-        ``api.servers.server_list``)."""
+        ``api.servers.server_list``); for any other list, the newest
+        :meth:`_need` instead of every server when that would be slow
+        (``instead`` of ``api.instances.admin_inventory``)."""
         raise NotImplementedError
 
+    def _need(self):
+        """How many servers a first page needs: one more than a page
+        (Horizon's "next" link)."""
+        return utils.get_page_size(self.request) + 1
+
     def _newest(self):
-        """How many servers the page needs when it shows the first page of
-        a list of :attr:`first_page_lists` in an order Nova sorts by too
-        (:meth:`_order`), with no filter: one more than a page (Horizon's
-        "next" link). None for any other list, which needs every
-        server."""
+        """:meth:`_need` when the page shows the first page of a list of
+        :attr:`first_page_lists` in an order Nova sorts by too
+        (:meth:`_order`), with no filter. None for any other list, which
+        needs every server."""
         if not self._first_unfiltered() or self._order() is None or \
                 self.sort not in self.first_page_lists.get(self.show, ()):
             return None
-        return utils.get_page_size(self.request) + 1
+        return self._need()
 
     def _first_unfiltered(self):
         """Whether the page is the first of its list (no pager marker),
@@ -470,8 +476,18 @@ class InventoryView(tables.DataTableView):
         self.table.list_params = [
             (SHOW, self.show), (SORT, self.sort), (DIR, self.direction)
         ] + self._from_get
-        self.table.link_sort_headers(self.sort_choices, self.sort,
-                                     self.direction, self._url)
+
+    def _newest_instead(self):
+        """The cold cache read the newest servers instead of every server
+        the list asked for needs (``servers.stand_in``): the page is the
+        first of every instance by creation, unfiltered, and links to the
+        list asked for (:attr:`asked_url`), whole once read behind it."""
+        self.asked_url = self._url()
+        self.show, self.sort, self.direction = 'all', DEFAULT_SORT, DESC
+        self.project = self.name = self.stack = None
+        self._from_get = []
+        self.table.list_params = [
+            (SHOW, self.show), (SORT, self.sort), (DIR, self.direction)]
 
     # ------------------------------------------------------------ data
     def get_data(self):
@@ -485,13 +501,20 @@ class InventoryView(tables.DataTableView):
             exceptions.handle(self.request,
                               _("Unable to retrieve instances."))
             return []
+        finally:
+            instead = getattr(getattr(self.inventory, 'servers', None),
+                              'stand_in', False)
+            if instead:
+                self._newest_instead()
+            self.table.link_sort_headers(self.sort_choices, self.sort,
+                                         self.direction, self._url)
         self.all_rows = self.visible_rows(self.inventory)
         self._warn(self.inventory)
         rows = inventory.select(self.all_rows, self.show, self.project,
                                 self.name, self.stack)
         rows = inventory.order(rows, self.sort, self.direction == DESC)
-        marker = self.request.GET.get(MARKER)
-        prev_marker = self.request.GET.get(PREV_MARKER)
+        marker = None if instead else self.request.GET.get(MARKER)
+        prev_marker = None if instead else self.request.GET.get(PREV_MARKER)
         ids = set(r.id for r in rows)
         if (marker and marker not in ids) or \
                 (prev_marker and prev_marker not in ids):
@@ -584,6 +607,7 @@ class InventoryView(tables.DataTableView):
             'stack': dict(getattr(self, '_from_get', ())).get(STACK)}
         context['inventory'] = getattr(self, 'inventory', None)
         context['read_at'] = getattr(self, 'read_at', None)
+        context['asked_url'] = getattr(self, 'asked_url', None)
         context['ec2_summary'] = ec2_summary(rows)
         return context
 

@@ -379,6 +379,53 @@ def _whole_next(horizon_request, order, everyone):
     assert len(warm.servers.servers) == len(everyone)
 
 
+def test_cold_slow_list_reads_the_newest_instead(
+        horizon_request, admin_conn, servers, member_request, demo_conn):
+    """Nothing kept, and no full read known to be quick (a memcached
+    restart): a list that needs every server (by project, say) reads
+    only Nova's newest now (``stand_in``), with the EC2 instances of
+    those, and every server behind it: the next load is whole. Once a
+    full read is known to be quick, a cold list reads every server at
+    once. A member's: their project's newest."""
+    from burst_dashboard.api import kept
+    from burst_dashboard.api import servers as servers_api
+    from django.core.cache import cache
+    servers('m1.tiny')
+    burst = servers('ec2.small')
+    kept.forget_pending()
+    kept.wait_for_background()
+    cache.clear()
+    everyone = list(admin_conn.compute.servers(all_projects=True))
+    cold = instances.admin_inventory(horizon_request, instead=2)
+    assert cold.servers.stand_in and cold.servers.partial
+    # Nova's newest two, and any created in the same second as the last.
+    assert sorted((s['created'] for s in cold.servers.servers),
+                  reverse=True)[:2] == sorted(
+        (s.created_at for s in everyone), reverse=True)[:2]
+    rows = {r.id: r for r in cold.rows}
+    assert rows[burst.id].ec2 and rows[burst.id].ec2.state == 'running'
+    assert not [r for r in cold.rows if r.is_orphan]
+    kept.wait_for_background()
+    warm = instances.admin_inventory(horizon_request, instead=2)
+    assert not warm.servers.partial and not warm.servers.stand_in
+    assert len(warm.servers.servers) == len(everyone)
+    # The local cloud's few servers: read in far less than 2 s.
+    assert servers_api.newest_instead(horizon_request, True, 2) is None
+    cache.delete(servers_api._key('all'))
+    cold = instances.admin_inventory(horizon_request, instead=2)
+    assert not cold.servers.partial
+    assert len(cold.servers.servers) == len(everyone)
+    # A member's, nothing known: their own project's newest.
+    cache.clear()
+    cold = instances.project_inventory(member_request, instead=1)
+    assert cold.servers.stand_in
+    assert {s['tenant_id'] for s in cold.servers.servers} == {
+        member_request.user.project_id}
+    assert {r.id for r in cold.rows} <= {
+        s.id for s in demo_conn.compute.servers()}
+    kept.wait_for_background()
+
+
 def test_cold_oldest_first_page_reads_nova_oldest_first(
         horizon_request, admin_conn, servers, member_request, demo_conn):
     """Nothing kept and the first page of the list oldest first: only

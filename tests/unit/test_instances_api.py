@@ -17,6 +17,7 @@ import dataclasses
 import types
 from unittest import mock
 
+from django.core.cache import cache
 from django.test.utils import override_settings
 from openstack import exceptions as sdk_exceptions
 from openstack_auth import utils as auth_utils
@@ -28,6 +29,7 @@ from burst_core import policy
 from burst_dashboard.api import burst as burst_api
 from burst_dashboard.api import heat
 from burst_dashboard.api import instances as instances_api
+from burst_dashboard.api import kept
 from tests.unit import factories
 
 SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',
@@ -89,7 +91,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         rows = {r.id: r for r in inv.rows}
         self.mock_server_list.assert_called_once_with(
             self.request, True, None, None, instances_api.servers_api.NEWEST,
-            None)
+            None, None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
         self.assertEqual('local', rows['loc'].where)
@@ -101,6 +103,51 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual(('shop', 's1'), (rows['burst'].stack,
                                           rows['burst'].stack_id))
         self.assertIsNone(rows['loc'].stack)
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_slow_every_server_lists_ask_for_the_newest_instead(self):
+        self._mock()
+        servers_api = instances_api.servers_api
+
+        def instead_asked(*args, **kw):
+            self.mock_server_list.reset_mock()
+            self.mock_ec2_describe.reset_mock()
+            kept.forget_pending()
+            instances_api.admin_inventory(self.request, *args, **kw)
+            return self.mock_server_list.call_args.args[6]
+        # No full read known (a cold cache): every list that needs every
+        # server, or every name, or every local host's.
+        cache.clear()
+        self.assertEqual(21, instead_asked(instead=21))
+        self.assertEqual(21, instead_asked(21, order=('name', 'asc'),
+                                           instead=21))
+        self.assertEqual(21, instead_asked(21, local_side=True, instead=21))
+        self.assertIsNone(instead_asked(21, order=('created', 'asc'),
+                                        instead=21))
+        self.assertIsNone(instead_asked(21, order=('status', 'asc'),
+                                        instead=21))
+        self.assertIsNone(instead_asked())
+        # A full read of 0.5 s: every server now.
+        kept.put(servers_api._took_key('all'), 0.5, 60)
+        self.assertIsNone(instead_asked(instead=21))
+        cache.clear()
+        kept.put(servers_api._took_key('all'), 9.5, 60)
+        # The newest instead: EC2 is described for them alone, the region
+        # behind the page, not in full beside Nova's servers.
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('burst',
+                                               host='ec2-us-east-1')]),
+            full_at=None, full=False, partial=True, stand_in=True)
+        self.assertEqual(21, instead_asked(instead=21))
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', None, instance_uuids=['burst'])
+        # A list of EC2 instances needs the whole region at once.
+        self.mock_server_list.return_value = factories.listed([])
+        cache.clear()
+        instead_asked(ec2_side=True, instead=21)
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', None)
+        kept.forget_pending()
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_heat_unreadable_or_forbidden_is_a_reason(self):
@@ -278,7 +325,8 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         # Three wanted: every server, in the same load, joined alike.
         inv = instances_api.admin_inventory(self.request,
                                             leads=('cost', 3))
-        self.mock_every_server.assert_called_once_with(self.request, True)
+        self.mock_every_server.assert_called_once_with(self.request, True,
+                                                       instead=None)
         self.assertFalse(inv.servers.partial)
         rows = {r.id: r for r in inv.rows}
         self.assertEqual({'burst', 'c2', 'loc'}, set(rows))
@@ -303,7 +351,8 @@ class AdminInventoryTests(test.BaseAdminViewTests):
                                             leads=('cost', 2))
         # Nothing priced without EC2: the EC2 side cannot lead the page,
         # so every server is read, and the page says why EC2 is missing.
-        self.mock_every_server.assert_called_once_with(self.request, True)
+        self.mock_every_server.assert_called_once_with(self.request, True,
+                                                       instead=None)
         self.assertFalse(inv.servers.partial)
         self.assertEqual({'burst', 'loc'}, {r.id for r in inv.rows})
         self.assertIn('unreachable', inv.ec2_error)
@@ -328,7 +377,8 @@ class ProjectInventoryTests(test.TestCase):
         self.mock_server_stacks.assert_called_once_with(self.request, False)
         self.assertEqual('shop', inv.rows[0].stack)
         self.mock_server_list.assert_called_once_with(
-            self.request, False, None, None, instances_api.servers_api.NEWEST)
+            self.request, False, None, None, instances_api.servers_api.NEWEST,
+            None, None)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', project)
         self.assertEqual(['mine'], [r.id for r in inv.rows])

@@ -16,7 +16,10 @@ rows built by the real join (burst_core.inventory.join) from Nova
 server JSON and EC2 describe_instances items; who may see them (real
 policy check)."""
 import datetime
+import html
+import re
 from unittest import mock
+from urllib import parse
 
 from django.core.cache import cache
 from django.test.utils import override_settings
@@ -164,7 +167,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
         self.mock_admin_inventory.assert_called_once_with(
             test.IsHttpRequest(), 21, ec2_side=False,
             order=('created', 'desc'), candidates=False,
-            local_side=False, leads=None)   # newest page
+            local_side=False, leads=None, instead=21)   # newest page
         # newest first by default: web-burst, api-burst, then the two
         # 30 hours old
         self.assertEqual(E1, _ids(res)[0])
@@ -417,7 +420,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
                 candidates=False,
                 order=None if query == '?sort=cost' else ('created', 'desc'),
                 local_side=False,
-                leads=('cost', 21) if query == '?sort=cost' else None)
+                leads=('cost', 21) if query == '?sort=cost' else None,
+                instead=21)
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_a_first_page_by_name_status_or_oldest_reads_its_servers(
@@ -445,7 +449,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), newest, ec2_side=ec2_side,
                 candidates=False, order=order,
-                local_side='show=local' in query, leads=None)
+                local_side='show=local' in query, leads=None, instead=21)
         for query, order, local, css, text in (
                 ('?sort=name', ('name', 'asc'), False,
                  'burst-servers-by-name', 'The first instances by name only'),
@@ -483,7 +487,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
                 ec2_side=show in ('ec2', 'drift', 'repatriate'),
                 candidates=show == 'repatriate', order=None,
                 local_side=show == 'local',
-                leads=('cost', 21) if show == 'all' else None)
+                leads=('cost', 21) if show == 'all' else None,
+                instead=21)
         # Read so, the page says what it lacks, and keeps no snapshot.
         ec2_side = servers_api.Servers([], None, NOW, full=False,
                                        partial=True, ec2_side=True)
@@ -510,7 +515,7 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), None, ec2_side=False,
                 candidates=False, order=None, local_side=False,
-                leads=(key, 3))
+                leads=(key, 3), instead=3)
         self.assertEqual(billed[:2], _ids(res))
         self.assertContains(res, 'burst-servers-ec2-first')
         self.assertContains(res, 'which come first in this order')
@@ -538,7 +543,8 @@ class AdminIndexTests(test.BaseAdminViewTests):
             res = self._get(rows=rows, servers=partial)
             self.mock_admin_inventory.assert_called_once_with(
                 test.IsHttpRequest(), 3, ec2_side=False, candidates=False,
-                order=('created', 'desc'), local_side=False, leads=None)
+                order=('created', 'desc'), local_side=False, leads=None,
+                instead=3)
             self.assertEqual(uuids[:2], _ids(res))
             self.assertContains(res, 'burst-servers-partial')
             self.assertContains(res, "The newest instances only")
@@ -548,6 +554,44 @@ class AdminIndexTests(test.BaseAdminViewTests):
             self.assertEqual(2, self.mock_admin_inventory.call_count)
             self.assertEqual(uuids[2:], _ids(res))
             self.assertNotContains(res, 'burst-servers-partial')
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_newest_instead_of_a_slow_list_says_so_and_links_to_it(self):
+        uuids = ['66666666-0000-0000-0000-00000000000%d' % i
+                 for i in range(3)]
+        rows = _join([_server(u, 'n%d' % i, hours_ago=i)
+                      for i, u in enumerate(uuids)], [])
+        rows[0].name = 'z-other'
+        instead = servers_api.Servers([], None, NOW, full=False,
+                                      partial=True, stand_in=True)
+        asked = '?show=local&sort=project&dir=asc&name=%3Cb%3En'
+        with override_settings(API_RESULT_PAGE_SIZE=2):
+            res = self._get(asked + '&marker=' + uuids[1], rows=rows,
+                            servers=instead)
+        # The first page of every instance by creation, unfiltered (n0
+        # is not in "n"'s list), with no word of the marker.
+        self.assertEqual(uuids[:2], _ids(res))
+        self.assertMessageCount(res, warning=0, error=0)
+        self.assertContains(res, 'burst-servers-stand-in')
+        self.assertContains(res, 'the list asked for needs every instance')
+        self.assertNotContains(res, 'The newest instances only, while')
+        # The link to the list asked for, first page, its name as text.
+        link = re.search(r'class="burst-asked-list" href="([^"]*)"',
+                         res.content.decode()).group(1)
+        self.assertEqual(
+            [('show', 'local'), ('sort', 'project'), ('dir', 'asc'),
+             ('name', '<b>n')],
+            parse.parse_qsl(html.unescape(link)[1:]))
+        self.assertNotContains(res, '<b>n')
+        # The headers and the pager are those of the list shown.
+        headers = {c.name: str(c) for c in res.context['table'].columns
+                   .values()}
+        self.assertIn('fa-sort-desc', headers['age'])
+        self.assertIn('href="?show=all&amp;sort=project&amp;dir=asc"',
+                      headers['project'])
+        self.assertContains(res, 'show=all&amp;sort=created&amp;dir=desc'
+                                 '&amp;marker=' + uuids[1])
+        self.assertContains(res, 'class="active"><a class="burst-show-all"')
 
     @test.create_mocks(ADMIN_MOCKS)
     def test_bad_parameters_fall_back_with_messages(self):
@@ -774,7 +818,8 @@ class ProjectIndexTests(test.TestCase):
             res, 'burst_dashboard/burst_instances/index.html')
         self.assertMessageCount(res, warning=0, error=0)
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, ('created', 'desc'))  # a page + 1
+            test.IsHttpRequest(), 21, ('created', 'desc'),
+            instead=21)  # a page + 1
         self.assertEqual([E1, E2, L1], _ids(res))
         for text in ('db-local', 'web-burst', 'i-0e1', 't3.small',
                      'us-east-1a', '54.1.2.3', 'running', 'i-0e2',
@@ -833,7 +878,7 @@ class ProjectIndexTests(test.TestCase):
         self.assertEqual([L1], _ids(res))
         # Members see no hosts: their local list needs every server.
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest(), None, ('created', 'desc'))
+            test.IsHttpRequest(), None, ('created', 'desc'), instead=21)
 
     @test.create_mocks(PROJECT_MOCKS)
     def test_repatriate_is_not_a_member_list(self):

@@ -109,7 +109,8 @@ class MemberAccessTests(test.TestCase):
         self.assertNotContains(res, reverse(CAPACITY_URL))
         self.assertNotContains(res, reverse(INSTANCES_URL))
         self.mock_project_inventory.assert_called_once_with(
-            test.IsHttpRequest(), 21, ('created', 'desc'))  # a page + 1
+            test.IsHttpRequest(), 21, ('created', 'desc'),
+            instead=21)  # a page + 1
 
     def test_member_refused_instances(self):
         res = self.client.get(reverse(INSTANCES_URL))

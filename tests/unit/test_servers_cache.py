@@ -546,6 +546,89 @@ class ServersCacheTests(test.TestCase):
         self.assertTrue(member.full)
         self.assertEqual([], self.nova.newest)
 
+    def _slow_full_read(self, seconds):
+        """Nova's full list takes ``seconds`` (the clock moves)."""
+        listed = self.nova.list
+
+        def slow(request, search_opts, newest=None, **kw):
+            if not newest and 'changes-since' not in search_opts:
+                self._tick(seconds)
+            return listed(request, search_opts, newest, **kw)
+        return mock.patch.object(servers_api, 'list_servers',
+                                 side_effect=slow)
+
+    def test_a_full_read_remembers_how_long_it_took(self):
+        self.nova.put(factories.server('s0'), T0)
+        # Not known (a cold cache, a memcached restart): the newest.
+        self.assertEqual(21, servers_api.newest_instead(self.request, True,
+                                                        21))
+        self.assertIsNone(servers_api.newest_instead(self.request, True,
+                                                     None))
+        with self._slow_full_read(1.5):
+            servers_api.server_list(self.request, True)
+        self.assertIsNone(servers_api.newest_instead(self.request, True,
+                                                     21))
+        # Gone from the cache with the servers, still remembered.
+        cache.delete(servers_api._key('all'))
+        self.assertIsNone(servers_api.newest_instead(self.request, True,
+                                                     21))
+        # Too slow: the newest instead. Per scope: a member's own.
+        cache.clear()
+        with self._slow_full_read(2.5):
+            servers_api.server_list(self.request, True)
+        self.assertEqual(21, servers_api.newest_instead(self.request, True,
+                                                        21))
+        self.request.user.project_id = 'p1'
+        self.assertEqual(21, servers_api.newest_instead(self.request, False,
+                                                        21))
+        with override_settings(BURST_DASHBOARD={'full_read_wait': 3}):
+            self.assertIsNone(servers_api.newest_instead(self.request,
+                                                         True, 21))
+
+    def test_cold_every_server_list_reads_the_newest_instead(self):
+        for i in range(5):
+            self._created('s%d' % i, i, 'compute-1')
+        many = {'compute-%d' % i for i in range(servers_api.HOSTS_MAX + 1)}
+        for kw in ({}, {'newest': 2, 'order': ('name', 'asc')},
+                   {'newest': 2, 'local_hosts': lambda: many},
+                   {'local_hosts': lambda: {'compute-1'}},
+                   {'hosts': lambda: None}):
+            cache.clear()
+            kept.forget_pending()
+            del self.nova.calls[:]
+            found = servers_api.server_list(self.request, True, instead=3,
+                                            **kw)
+            self.assertTrue(found.stand_in and found.partial, kw)
+            self.assertFalse(found.full)
+            self.assertEqual(('newest', ['s4', 's3', 's2']), (
+                found.first, [s['id'] for s in found.servers]), kw)
+            # Only Nova's newest page now; every server behind the page.
+            self.assertEqual([{'all_tenants': True}], self.nova.calls)
+            self.assertEqual(1, len(kept._PENDING))
+        kept.wait_for_background()
+        self.assertEqual(2, len(self.nova.calls))
+        # Kept: the list asked for, whole; ``instead`` no longer matters.
+        whole = servers_api.server_list(self.request, True, instead=3)
+        self.assertFalse(whole.stand_in or whole.partial)
+        self.assertEqual(5, len(whole.servers))
+
+    def test_cold_no_stand_in_without_a_background_read(self):
+        for i in range(3):
+            self._created('s%d' % i, i, 'compute-1')
+        # The cache cannot lock (away): every server now, as before.
+        with mock.patch.object(kept, 'in_background', return_value=False):
+            found = servers_api.server_list(self.request, True, instead=2)
+        self.assertTrue(found.full and not found.stand_in)
+        self.assertEqual(3, len(found.servers))
+        # Nova's newest page ends inside a second it cannot show whole:
+        # every server now too.
+        cache.clear()
+        kept.forget_pending()
+        with mock.patch.object(servers_api, '_first_created',
+                               return_value=None):
+            found = servers_api.server_list(self.request, True, instead=2)
+        self.assertTrue(found.full and not found.stand_in)
+
     def _by_name(self, direction):
         with mock.patch.object(servers_api, 'list_names',
                                side_effect=self.nova.names), \

@@ -41,7 +41,8 @@ class IndexView(base.InventoryView):
         return instances_api.admin_inventory(
             self.request, newest, ec2_side=self.show in base.EC2_LISTS,
             candidates=self.show == 'repatriate', order=order,
-            local_side=self.show == 'local', leads=self._ec2_leads())
+            local_side=self.show == 'local', leads=self._ec2_leads(),
+            instead=self._need())
 
     def _ec2_leads(self):
         """The first page of every instance by price or cost, most first,

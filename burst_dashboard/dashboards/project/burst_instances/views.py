@@ -35,7 +35,8 @@ class IndexView(base.InventoryView):
                          if k != 'project')
 
     def load_inventory(self, newest=None, order=None):
-        return instances_api.project_inventory(self.request, newest, order)
+        return instances_api.project_inventory(self.request, newest, order,
+                                               instead=self._need())
 
     def visible_rows(self, inv):
         # project_inventory reads only this project; checked here again so
