@@ -481,18 +481,19 @@ def _local_hosts(request, state):
     return frozenset(hosts) - burst
 
 
-def _with_named_servers(request, servers, found):
+def _with_named_servers(request, servers, found, instead=None):
     """An EC2-side list of servers (``servers.ec2_side``) with those it
     lacks that a described instance names (a local server's stray
     instance, a launch that failed without a host), looked up: an
     instance naming none Nova knows is then an orphan. Every server
-    read now when there are too many to look up."""
+    read now when there are too many to look up (or, with ``instead``,
+    the newest: :func:`admin_inventory`)."""
     listed = {s['id'] for s in servers.servers}
     named = {_uuid(i) for i in (found.instances if found else ())} - \
         listed - {None}
     more = servers_api.servers_by_id(request, named) if named else []
     if more is None:
-        return servers_api.server_list(request, True)
+        return servers_api.server_list(request, True, instead=instead)
     return dataclasses.replace(servers, servers=servers.servers + more)
 
 
@@ -559,7 +560,7 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
         request, region, servers, on_ec2=_on_burst_hosts(state),
         early=early)
     if servers.ec2_side:
-        servers = _with_named_servers(request, servers, found)
+        servers = _with_named_servers(request, servers, found, instead)
     # Without the burst aggregate the EC2 hosts are unknown: a server is
     # then on EC2 when an EC2 instance tagged at launch with its ID says so.
     burst_hosts = _hosts_of(state)

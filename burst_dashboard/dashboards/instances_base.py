@@ -524,6 +524,11 @@ class InventoryView(tables.DataTableView):
             marker = prev_marker = None
         shown, self._prev, self._more = inventory.page(
             rows, utils.get_page_size(self.request), marker, prev_marker)
+        if instead:
+            # No pager: the filter box's (session-kept) filter applies
+            # to the next load, not to these rows; the page links to the
+            # list asked for instead.
+            self._prev = self._more = False
         self._read_decisions(shown)
         return shown
 

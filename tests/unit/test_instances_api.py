@@ -260,7 +260,16 @@ class AdminInventoryTests(test.BaseAdminViewTests):
                 return_value=factories.listed([factories.server('gone')])
         ) as everything:
             inv = instances_api.admin_inventory(self.request, ec2_side=True)
-        everything.assert_called_once_with(self.request, True)
+            everything.assert_called_once_with(self.request, True,
+                                               instead=None)
+            # Slow to read them all (nothing known): the newest instead.
+            cache.clear()
+            everything.reset_mock()
+            instances_api.admin_inventory(self.request, ec2_side=True,
+                                          instead=21)
+            everything.assert_called_once_with(self.request, True,
+                                               instead=21)
+            kept.forget_pending()
         self.assertEqual(['gone'], [r.id for r in inv.rows])
         self.assertFalse(inv.rows[0].is_orphan)
 
