@@ -99,6 +99,20 @@ def _instead(request, all_projects, newest, order, count, local_side=False):
     return servers_api.newest_instead(request, all_projects, count)
 
 
+def _describe_instead(region, project_id, count):
+    """``count`` when a list that needs this cloud's EC2 instances in full
+    (the region's, or a project's: every list of EC2 instances, every
+    list that needs every server) would wait for EC2 on a cold cache:
+    none is kept, and describing them is not quick
+    (:func:`burst_dashboard.api.servers.quick_to_read`: moto's
+    tag-filtered describe of a few hundred instances takes seconds).
+    The page then shows the newest instead, as for Nova's servers."""
+    key = _ec2_key(region, project_id)
+    if not count or kept.is_kept(key) or servers_api.quick_to_read(key):
+        return None
+    return count
+
+
 @profiler.trace
 def ec2_describe(request, region, project_id=None, instance_uuids=None,
                  instance_ids=None, background=False):
@@ -187,10 +201,12 @@ def _keep_described(key, found):
 
 def _full_describe(request, region, project_id, background=False):
     began = _now()
+    key = _ec2_key(region, project_id)
     found = Described([_trim_described(i) for i in ec2_describe(
         request, region, project_id, **(
             {'background': True} if background else {}))], began, began)
-    _keep_described(_ec2_key(region, project_id), found)
+    _keep_described(key, found)
+    kept.put_took(key, began, servers_api.TOOK_SECONDS)
     return found
 
 
@@ -524,10 +540,19 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     ``instead``: how many servers the page needs (a page and one); a cold
     cache reads that many of the newest (``servers.stand_in``) instead of
     every server, or every name, when that would be slow
-    (:func:`_instead`)."""
-    ec2_side = ec2_side or bool(leads)
-    instead = _instead(request, True, newest, order, instead, local_side)
+    (:func:`_instead`), or when the list needs the region described in
+    full and that would be slow (:func:`_describe_instead`; a list of
+    EC2 instances too)."""
     region = region_name()
+    ec2_side = ec2_side or bool(leads)
+    # A list that needs the region described in full, which would be slow
+    # on this cold cache: the newest instead, whatever side it lists.
+    ec2_instead = _describe_instead(region, None, instead) \
+        if newest is None else None
+    if ec2_instead:
+        ec2_side, leads = False, None
+    instead = _instead(request, True, newest, order, instead,
+                       local_side) or ec2_instead
     # Read once: a cold EC2-side or local list asks it for the hosts too.
     policy_state = _once(lambda: _policy_state(request))
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
@@ -644,7 +669,9 @@ def project_inventory(request, newest=None, order=servers_api.NEWEST,
     :func:`server_list`; ``instead``: see :func:`admin_inventory`."""
     region = region_name()
     project = request.user.project_id
-    instead = _instead(request, False, newest, order, instead)
+    instead = _instead(request, False, newest, order, instead) or (
+        _describe_instead(region, project, instead)
+        if newest is None else None)
     servers, (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
             (server_list, [request, False, newest, None, order, None,

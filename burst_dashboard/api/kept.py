@@ -34,6 +34,7 @@ import zlib
 
 from django.core.cache import cache
 from django.core import signals
+from oslo_utils import timeutils
 from oslo_utils import uuidutils
 
 LOG = logging.getLogger(__name__)
@@ -144,6 +145,31 @@ def get_read(key):
     except Exception as e:    # an entry of another version
         LOG.warning('%s not readable: %s', key, e)
         return None
+
+
+def _took_key(key):
+    return key + ':took'
+
+
+def put_took(key, began, seconds):
+    """Remember, for ``seconds``, how long a full read of ``key`` that
+    began at ``began`` (aware) took: see :func:`quick`."""
+    put(_took_key(key), (timeutils.utcnow(with_timezone=True) -
+                         began).total_seconds(), seconds)
+
+
+def quick(key, wait):
+    """Whether the last full read of ``key`` took at most ``wait``
+    seconds: False when it took longer, or none is known (the cache
+    restarted; no read yet)."""
+    took = get(_took_key(key))
+    return took is not None and took <= wait
+
+
+def is_kept(key):
+    """Whether a read of ``key`` (:func:`put_read`) is kept, without
+    reading it."""
+    return get(_full_at_key(key)) is not None
 
 
 def _lock(key):

@@ -392,31 +392,30 @@ def _keep(scope, result):
                   result.synced_at, CACHE_SECONDS)
 
 
-def _took_key(scope):
-    return _key(scope) + ':took'
-
-
 def _full_read(request, scope, opts):
     began = timeutils.utcnow(with_timezone=True)
     result = Servers(list_servers(request, opts), began, began)
     _keep(scope, result)
-    kept.put(_took_key(scope), (timeutils.utcnow(with_timezone=True) -
-                                began).total_seconds(), TOOK_SECONDS)
+    kept.put_took(_key(scope), began, TOOK_SECONDS)
     return result
+
+
+def quick_to_read(key):
+    """Whether a cold cache may read ``key`` (the servers of a scope, the
+    EC2 instances of a region or project) in full in the request: its
+    last full read took at most :func:`full_read_wait` (2 s). Not when
+    that is not known (a memcached restart; no such read yet)."""
+    return kept.quick(key, full_read_wait())
 
 
 def newest_instead(request, all_projects, count):
     """``count`` when a list that needs every server (or every name)
     should rather show the newest ``count`` on a cold cache, while every
-    server is read behind the page: the scope's last full read took
-    longer than :func:`full_read_wait` (2 s), or is not known (a
-    memcached restart; no such read yet). None when reading every server
-    now is quick, or without ``count``."""
-    if not count:
+    server is read behind the page: reading them is not quick
+    (:func:`quick_to_read`). None when it is, or without ``count``."""
+    if not count or quick_to_read(_key(_scope(request, all_projects)[0])):
         return None
-    took = kept.get(_took_key(_scope(request, all_projects)[0]))
-    return None if took is not None and took <= full_read_wait() \
-        else count
+    return count
 
 
 def _every_or_newest(request, scope, opts, instead, began):

@@ -426,6 +426,64 @@ def test_cold_slow_list_reads_the_newest_instead(
     kept.wait_for_background()
 
 
+def test_cold_list_slow_to_describe_reads_the_newest_instead(
+        horizon_request, admin_conn, servers, member_request, demo_conn):
+    """Nothing kept, Nova's side quick to read, and no full describe of
+    the region known to be quick (a memcached restart; moto's describe of
+    a few hundred instances takes seconds): a list of EC2 instances shows
+    Nova's newest instead, with their EC2 instances described alone, and
+    the region is described behind it: the next load is the list asked
+    for. Once the describe is known to be quick, a cold list of EC2
+    instances reads the EC2 side and the region at once. A member's list
+    of every instance: their project's newest."""
+    from burst_dashboard.api import kept
+    from burst_dashboard.api import servers as servers_api
+    from django.core.cache import cache
+    servers('m1.tiny')
+    burst = servers('ec2.small')
+    kept.forget_pending()
+    kept.wait_for_background()
+    cache.clear()
+    # Nova's side read in full (quick here), then no longer kept.
+    servers_api.server_list(horizon_request, True)
+    cache.delete(servers_api._key('all'))
+    region_key = instances._ec2_key(instances.region_name(), None)
+    assert not servers_api.quick_to_read(region_key)
+    cold = instances.admin_inventory(horizon_request, ec2_side=True,
+                                     candidates=False, instead=2)
+    assert cold.servers.stand_in and not cold.servers.ec2_side
+    rows = {r.id: r for r in cold.rows}
+    assert rows[burst.id].ec2 and rows[burst.id].ec2.state == 'running'
+    assert not [r for r in cold.rows if r.is_orphan]
+    kept.wait_for_background()
+    # Described behind the page, in far less than 2 s here.
+    assert servers_api.quick_to_read(region_key)
+    warm = instances.admin_inventory(horizon_request, ec2_side=True,
+                                     candidates=False, instead=2)
+    assert not warm.servers.stand_in and not warm.servers.partial
+    # Both known quick, nothing kept: the EC2 side, the region at once.
+    took = {key: cache.get(kept._took_key(key)) for key in (
+        servers_api._key('all'), region_key)}
+    cache.clear()
+    for key, seconds in took.items():
+        kept.put(kept._took_key(key), seconds, 60)
+    cold = instances.admin_inventory(horizon_request, ec2_side=True,
+                                     candidates=False, instead=2)
+    assert cold.servers.partial and cold.servers.ec2_side
+    assert cold.described.full_at is not None
+    kept.wait_for_background()
+    # A member's: Nova's side quick, their instances' describe not known.
+    cache.clear()
+    servers_api.server_list(member_request, False)
+    cache.delete(servers_api._key('project:' +
+                                  member_request.user.project_id))
+    cold = instances.project_inventory(member_request, instead=1)
+    assert cold.servers.stand_in
+    assert {r.id for r in cold.rows} <= {
+        s.id for s in demo_conn.compute.servers()}
+    kept.wait_for_background()
+
+
 def test_cold_oldest_first_page_reads_nova_oldest_first(
         horizon_request, admin_conn, servers, member_request, demo_conn):
     """Nothing kept and the first page of the list oldest first: only

@@ -60,6 +60,20 @@ def _host(name):
         'DISK_GB': {'total': 500}}, {})
 
 
+def _reading_took(scope, seconds):
+    """The scope's servers were last read in full in ``seconds``."""
+    kept.put(kept._took_key(instances_api.servers_api._key(scope)),
+             seconds, 60)
+
+
+def _describing_took(seconds, project_id=None):
+    """The region (or the project's instances) last described in full in
+    ``seconds``."""
+    kept.put(kept._took_key(instances_api._ec2_key('us-east-1',
+                                                   project_id)),
+             seconds, 60)
+
+
 @override_settings(BURST_DASHBOARD=SETTINGS)
 class AdminInventoryTests(test.BaseAdminViewTests):
 
@@ -107,7 +121,6 @@ class AdminInventoryTests(test.BaseAdminViewTests):
     @test.create_mocks(ADMIN_MOCKS)
     def test_slow_every_server_lists_ask_for_the_newest_instead(self):
         self._mock()
-        servers_api = instances_api.servers_api
 
         def instead_asked(*args, **kw):
             self.mock_server_list.reset_mock()
@@ -127,11 +140,12 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertIsNone(instead_asked(21, order=('status', 'asc'),
                                         instead=21))
         self.assertIsNone(instead_asked())
-        # A full read of 0.5 s: every server now.
-        kept.put(servers_api._took_key('all'), 0.5, 60)
+        # A full read of 0.5 s: every server now (the region described
+        # in full above, quickly: EC2 kept).
+        _reading_took('all', 0.5)
         self.assertIsNone(instead_asked(instead=21))
         cache.clear()
-        kept.put(servers_api._took_key('all'), 9.5, 60)
+        _reading_took('all', 9.5)
         # The newest instead: EC2 is described for them alone, the region
         # behind the page, not in full beside Nova's servers.
         self.mock_server_list.return_value = dataclasses.replace(
@@ -144,9 +158,61 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         # A list of EC2 instances needs the whole region at once.
         self.mock_server_list.return_value = factories.listed([])
         cache.clear()
+        _describing_took(0.5)
         instead_asked(ec2_side=True, instead=21)
         self.mock_ec2_describe.assert_called_once_with(
             self.request, 'us-east-1', None)
+        kept.forget_pending()
+
+    @test.create_mocks(ADMIN_MOCKS)
+    def test_a_slow_describe_makes_cold_ec2_lists_the_newest_instead(self):
+        self._mock()
+        key = instances_api._ec2_key('us-east-1', None)
+        stand_in = dataclasses.replace(
+            factories.listed([factories.server('burst',
+                                               host='ec2-us-east-1')]),
+            full_at=None, full=False, partial=True, stand_in=True)
+
+        def asked(**kw):
+            """The servers asked for (hosts, instead) and the describe."""
+            self.mock_server_list.reset_mock()
+            self.mock_ec2_describe.reset_mock()
+            kept.forget_pending()
+            instances_api.admin_inventory(self.request, instead=21, **kw)
+            args = self.mock_server_list.call_args.args
+            return args[3], args[6], self.mock_ec2_describe.call_args
+        whole = mock.call(self.request, 'us-east-1', None)
+        # Describing the region took 0.5 s: the EC2 side's servers and
+        # the region at once, the list asked for.
+        for kw in ({'ec2_side': True}, {'leads': ('cost', 21)}):
+            cache.clear()
+            _describing_took(0.5)
+            hosts, _, describe = asked(**kw)
+            self.assertTrue(callable(hosts))
+            self.assertEqual(whole, describe)
+        # Remembered: that full describe took no time at all.
+        self.assertTrue(instances_api.servers_api.quick_to_read(key))
+        # Slow (9.5 s) or not known (a memcached restart): the newest
+        # instead, EC2 described for them alone, the region behind.
+        self.mock_server_list.return_value = stand_in
+        for kw, took in (({'ec2_side': True}, 9.5),
+                         ({'ec2_side': True}, None),
+                         ({'leads': ('cost', 21)}, None), ({}, 9.5)):
+            cache.clear()
+            _reading_took('all', 0.5)      # Nova's side is quick
+            if took:
+                _describing_took(took)
+            hosts, instead, describe = asked(**kw)
+            self.assertEqual((None, 21), (hosts, instead), kw)
+            self.assertEqual(mock.call(self.request, 'us-east-1', None,
+                                       instance_uuids=['burst']), describe)
+        # The region kept: the list asked for, however slow it was.
+        self.mock_server_list.return_value = factories.listed([])
+        now = instances_api._now()
+        kept.put_read(key, [], now, now, 60)
+        hosts, instead, describe = asked(ec2_side=True)
+        self.assertTrue(callable(hosts))
+        self.assertIsNone(instead)
         kept.forget_pending()
 
     @test.create_mocks(ADMIN_MOCKS)
@@ -264,6 +330,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
                                                instead=None)
             # Slow to read them all (nothing known): the newest instead.
             cache.clear()
+            _describing_took(0.5)     # the EC2 side is quick to read
             everything.reset_mock()
             instances_api.admin_inventory(self.request, ec2_side=True,
                                           instead=21)
@@ -393,3 +460,34 @@ class ProjectInventoryTests(test.TestCase):
         self.assertEqual(['mine'], [r.id for r in inv.rows])
         self.assertEqual([], inv.rows[0].drift)
         self.assertIn('down', inv.ec2_error)
+
+    @test.create_mocks({instances_api: ['server_list', 'ec2_describe'],
+                        heat: ['server_stacks', 'is_enabled']})
+    def test_slow_describe_of_the_project_the_newest_instead(self):
+        self.request.user = auth_utils.get_user(self.request)  # the member
+        project = self.request.user.project_id
+        self.mock_server_list.return_value = dataclasses.replace(
+            factories.listed([factories.server('mine', host=None,
+                                               project=project)]),
+            full_at=None, full=False, partial=True, stand_in=True)
+        self.mock_ec2_describe.return_value = []
+        self.mock_is_enabled.return_value = False
+        # Nova's side quick, the project's instances slow to describe:
+        # the newest, described alone (by the project's tag too).
+        _reading_took('project:' + project, 0.5)
+        _describing_took(9.5, project)
+        instances_api.project_inventory(self.request, instead=21)
+        self.assertEqual(21, self.mock_server_list.call_args.args[6])
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', project, instance_uuids=['mine'])
+        # Quick to describe: the list asked for, the project's at once.
+        self.mock_server_list.return_value = factories.listed([])
+        self.mock_ec2_describe.reset_mock()
+        cache.clear()
+        _reading_took('project:' + project, 0.5)
+        _describing_took(0.5, project)
+        instances_api.project_inventory(self.request, instead=21)
+        self.assertIsNone(self.mock_server_list.call_args.args[6])
+        self.mock_ec2_describe.assert_called_once_with(
+            self.request, 'us-east-1', project)
+        kept.forget_pending()
