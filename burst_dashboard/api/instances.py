@@ -479,22 +479,27 @@ def _hosts_of(state):
     return frozenset(state.aggregate.hosts or ()) if state else None
 
 
-def _local_hosts(request, state):
-    """The compute hosts that are not the burst aggregate's, or None when
-    unknown: without the aggregate (which hosts are EC2), or when Nova
-    will not list its compute services (a policy that lets this admin
-    list every server but not the services): the caller then reads every
-    server, as before."""
-    burst = _hosts_of(state)
-    if burst is None:
-        return None
+def _compute_hosts(request):
+    """The hosts of Nova's compute services, or None when Nova will not
+    list them (a policy that lets this admin list every server but not
+    the services)."""
     try:
-        hosts = burst_api.compute_services(request)
+        return frozenset(burst_api.compute_services(request))
     except sdk_exceptions.HttpException as e:
         LOG.warning('Nova listed no compute services (%s): the cold local '
                     'list reads every server', type(e).__name__)
         return None
-    return frozenset(hosts) - burst
+
+
+def _local_hosts(state, compute_hosts):
+    """The compute hosts that are not the burst aggregate's, or None when
+    unknown: without the aggregate (which hosts are EC2), or without the
+    compute hosts (:func:`_compute_hosts`): the caller then reads every
+    server, as before."""
+    burst = _hosts_of(state)
+    if burst is None or compute_hosts is None:
+        return None
+    return compute_hosts - burst
 
 
 def _with_named_servers(request, servers, found, instead=None):
@@ -555,6 +560,11 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
                        local_side) or ec2_instead
     # Read once: a cold EC2-side or local list asks it for the hosts too.
     policy_state = _once(lambda: _policy_state(request))
+    # A cold local list by creation needs the compute hosts too: read
+    # beside the aggregate, not after it (nor when the servers are kept).
+    compute_hosts = _once(lambda: _compute_hosts(request))
+    beside = [(compute_hosts, [])] if local_side and newest and \
+        not servers_api.is_kept(request, True) else []
     (state, policy_error), servers, projects, (hosts, pool_at), zones, \
         (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
@@ -562,8 +572,8 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (server_list, [request, True, newest, (
                 lambda: _hosts_of(policy_state()[0])) if ec2_side else
                 None, order, (lambda: _local_hosts(
-                    request, policy_state()[0])) if local_side else None,
-                instead]),
+                    policy_state()[0], compute_hosts())) if local_side
+                else None, instead]),
             (project_names, [request]),
             # A cold first page has no repatriation candidates: the pool
             # is read behind it (or after, when the servers were kept).
@@ -573,7 +583,7 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             (_stacks_or_error, [request, True]),
             # The EC2 lists need the whole region whatever Nova's side.
             (_describe_if_cold, [request, region, None, newest or (
-                None if ec2_side else instead)]))
+                None if ec2_side else instead)]), *beside)[:7]
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '

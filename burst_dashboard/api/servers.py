@@ -392,6 +392,12 @@ def _keep(scope, result):
                   result.synced_at, CACHE_SECONDS)
 
 
+def is_kept(request, all_projects):
+    """Whether the scope's servers are kept (a load reads only their
+    changes), without reading them."""
+    return kept.is_kept(_key(_scope(request, all_projects)[0]))
+
+
 def _full_read(request, scope, opts):
     began = timeutils.utcnow(with_timezone=True)
     result = Servers(list_servers(request, opts), began, began)

@@ -36,7 +36,7 @@ SETTINGS = {'use_pricing_api': False, 'aggregate': 'burst-ec2',
             'ec2': {'region_name': 'us-east-1'}}
 ADMIN_MOCKS = {instances_api: ['server_list', 'ec2_describe'],
                burst_api: ['policy_get', 'compute_hosts',
-                           'availability_zones'],
+                           'availability_zones', 'compute_services'],
                heat: ['server_stacks', 'is_enabled'],
                keystone: ['tenant_list']}
 EC2_SIDE_MOCKS = {instances_api.servers_api: ['servers_by_id']}
@@ -91,6 +91,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         else:
             self.mock_policy_get.return_value = state or _state()
         self.mock_compute_hosts.return_value = [_host('compute-1')]
+        self.mock_compute_services.return_value = {'compute-1': None}
         self.mock_availability_zones.return_value = {'compute-1': 'az1'}
         self.mock_tenant_list.return_value = (
             [types.SimpleNamespace(id='p1', name='alpha')], False)
@@ -340,8 +341,7 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.assertEqual(['gone'], [r.id for r in inv.rows])
         self.assertFalse(inv.rows[0].is_orphan)
 
-    @test.create_mocks({**ADMIN_MOCKS, burst_api: ADMIN_MOCKS[burst_api] +
-                        ['compute_services']})
+    @test.create_mocks(ADMIN_MOCKS)
     def test_local_side_asks_for_the_hosts_not_the_aggregates(self):
         self._mock()
         self.mock_server_list.return_value = dataclasses.replace(
@@ -365,17 +365,25 @@ class AdminInventoryTests(test.BaseAdminViewTests):
         self.mock_policy_get.side_effect = burst_api.AggregateNotFound('x')
         instances_api.admin_inventory(self.request, 21, local_side=True)
         self.assertIsNone(self.mock_server_list.call_args.args[5]())
-        self.mock_compute_services.assert_called_once_with(
-            self.request)
         # Nova will not list its services (policy): unknown, every server.
         self.mock_policy_get.side_effect = None
         self.mock_compute_services.side_effect = \
             sdk_exceptions.ForbiddenException('Policy does not allow')
-        instances_api.admin_inventory(self.request, 21, local_side=True)
         with self.assertLogs(instances_api.LOG, 'WARNING') as logs:
-            self.assertIsNone(self.mock_server_list.call_args.args[5]())
+            instances_api.admin_inventory(self.request, 21, local_side=True)
+        self.assertIsNone(self.mock_server_list.call_args.args[5]())
         self.assertIn('ForbiddenException', logs.output[0])
         self.assertNotIn('Policy does not allow', logs.output[0])
+        # Read beside the aggregate, once a load (even without the
+        # aggregate); not at all when the servers are kept (a load reads
+        # only their changes).
+        self.assertEqual(3, self.mock_compute_services.call_count)
+        self.mock_compute_services.reset_mock()
+        now = instances_api._now()
+        kept.put_read(instances_api.servers_api._key('all'), [], now, now,
+                      60)
+        instances_api.admin_inventory(self.request, 21, local_side=True)
+        self.mock_compute_services.assert_not_called()
 
     @test.create_mocks({**ADMIN_MOCKS, instances_api.servers_api: [
         'servers_by_id', ('server_list', 'every_server')]})
