@@ -29,7 +29,6 @@ import threading
 
 from botocore import exceptions as bexc
 from django.utils.translation import gettext_lazy as _
-from openstack import exceptions as sdk_exceptions
 from oslo_utils import timeutils
 
 from openstack_dashboard.api import keystone
@@ -106,11 +105,39 @@ def _describe_instead(region, project_id, count):
     none is kept, and describing them is not quick
     (:func:`burst_dashboard.api.servers.quick_to_read`: moto's
     tag-filtered describe of a few hundred instances takes seconds).
-    The page then shows the newest instead, as for Nova's servers."""
-    key = _ec2_key(region, project_id)
-    if not count or kept.is_kept(key) or servers_api.quick_to_read(key):
+    The page then shows the newest instead, as for Nova's servers
+    (:func:`_newest_kept`). For admins, the region the burst policy
+    named last, when it is not the settings' (:data:`POLICY_REGION_KEY`),
+    counts as well."""
+    if not count:
         return None
+    regions = [region]
+    if project_id is None:
+        named = kept.get(POLICY_REGION_KEY)
+        if named and named != region:
+            regions.append(named)
+    for name in regions:
+        key = _ec2_key(name, project_id)
+        if kept.is_kept(key) or servers_api.quick_to_read(key):
+            return None
     return count
+
+
+def _newest_kept(servers, count):
+    """For a list that shows the newest instead because EC2 would be slow
+    (:func:`_describe_instead`): the newest ``count`` of Nova's servers
+    when they were kept whole (so read no slower), as a stand-in, whose
+    EC2 instances are described alone and the region behind the page."""
+    if servers.partial:
+        return servers
+    return dataclasses.replace(
+        servers, servers=inventory.first_servers(servers.servers, count),
+        full=False, partial=True, stand_in=True)
+
+
+# The region the burst policy named when it was not the settings' (a
+# misconfiguration, logged): what is kept of EC2 is kept under it.
+POLICY_REGION_KEY = 'burst-ec2:policy-region'
 
 
 @profiler.trace
@@ -314,8 +341,10 @@ class _Early:
 
 
 def _describe_if_cold(request, region, project_id, newest):
-    """For a list that needs every server (no ``newest``): what is kept,
-    else the whole region described now, beside Nova's servers."""
+    """For a list that needs every server: what is kept, else the whole
+    region described now, beside Nova's servers. Nothing for a page of
+    ``newest`` servers (a first page, or the newest instead: their EC2
+    instances are described alone, after Nova's)."""
     if newest is not None:
         return _Early()
     found = _kept_described(_ec2_key(region, project_id))
@@ -482,10 +511,10 @@ def _hosts_of(state):
 def _compute_hosts(request):
     """The hosts of Nova's compute services, or None when Nova will not
     list them (a policy that lets this admin list every server but not
-    the services)."""
+    the services) or cannot (no answer)."""
     try:
         return frozenset(burst_api.compute_services(request))
-    except sdk_exceptions.HttpException as e:
+    except Exception as e:   # Nova's refusal, or no answer: not the page
         LOG.warning('Nova listed no compute services (%s): the cold local '
                     'list reads every server', type(e).__name__)
         return None
@@ -528,7 +557,9 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
     repatriation candidates).
     ``ec2_side``: the page lists only EC2 instances (EC2, drift,
     repatriation candidates), so a cold cache reads only the servers on
-    the EC2 hosts and those EC2's instances name, not every server.
+    the EC2 hosts and those EC2's instances name, not every server, and
+    the region at once when that is quick (else the newest instead:
+    ``instead``).
     ``local_side``: the page lists only local instances, so a cold cache
     reads, for a first page by creation (``newest``), only Nova's first
     page of each local host (those on no host, or on one whose compute
@@ -584,11 +615,14 @@ def admin_inventory(request, newest=None, ec2_side=False, candidates=True,
             # The EC2 lists need the whole region whatever Nova's side.
             (_describe_if_cold, [request, region, None, newest or (
                 None if ec2_side else instead)]), *beside)[:7]
+    if ec2_instead:
+        servers = _newest_kept(servers, ec2_instead)
     if state is not None and state.policy.region != region:
         # The policy names another region than the dashboard's settings.
         LOG.warning('BURST_DASHBOARD region %s is not the burst policy\'s '
                     'region %s', region, state.policy.region)
         region, early = state.policy.region, None
+        kept.put(POLICY_REGION_KEY, region, servers_api.TOOK_SECONDS)
     # EC2 after Nova: which instances to describe again depends on which
     # servers changed, and on which host they are.
     found, ec2_error, outage = _ec2_or_error(
@@ -679,9 +713,10 @@ def project_inventory(request, newest=None, order=servers_api.NEWEST,
     :func:`server_list`; ``instead``: see :func:`admin_inventory`."""
     region = region_name()
     project = request.user.project_id
-    instead = _instead(request, False, newest, order, instead) or (
-        _describe_instead(region, project, instead)
-        if newest is None else None)
+    ec2_instead = _describe_instead(region, project, instead) \
+        if newest is None else None
+    instead = _instead(request, False, newest, order, instead) or \
+        ec2_instead
     servers, (stacks, stack_error), early = \
         burst_api_pkg.call_functions_parallel(
             (server_list, [request, False, newest, None, order, None,
@@ -689,6 +724,8 @@ def project_inventory(request, newest=None, order=servers_api.NEWEST,
             (_stacks_or_error, [request, False]),
             (_describe_if_cold, [request, region, project,
                                  newest or instead]))
+    if ec2_instead:
+        servers = _newest_kept(servers, ec2_instead)
     # Project users see no hosts, but the hostId Nova shows them for each
     # EC2 host (a hash they cannot write).
     ec2_host_ids = {inventory.host_id(project, host) for host in ec2_hosts()}

@@ -116,8 +116,9 @@ class Servers:
     # The partial list holds the first servers in ``order`` of the local
     # hosts only (Nova's first page of each), not of the whole cloud.
     local_side: bool = False
-    # The list asked for needs every server, too slow to read on this
-    # cold cache: these are the newest instead (:func:`newest_instead`).
+    # The list asked for needs every server, or the region described in
+    # full, too slow to read on this cold cache: these are the newest
+    # instead (:func:`newest_instead`; api.instances._describe_instead).
     stand_in: bool = False
 
     @property
