@@ -175,7 +175,10 @@ def test_cold_list_by_project_shows_the_newest_then_itself(
     while browser.find_elements(By.CSS_SELECTOR, 'a.burst-asked-list'):
         assert time.monotonic() < deadline, 'still the newest after 60 s'
         time.sleep(1)
-        browser.find_element(By.CSS_SELECTOR, 'a.burst-asked-list').click()
+        link = browser.find_element(By.CSS_SELECTOR, 'a.burst-asked-list')
+        link.click()
+        # The next page, not this one while it goes.
+        WebDriverWait(browser, 60).until(ec.staleness_of(link))
         WebDriverWait(browser, 60).until(ec.presence_of_element_located(
             (By.CSS_SELECTOR, 'table#' + ADMIN)))
     assert 'sort=project' in browser.current_url
